@@ -1,0 +1,113 @@
+"""Junk no rule knows, learnt from the book itself: lines and site addresses that recur at
+the head or tail of many chapters. Conservative by design: what recurs in the middle of
+chapters (a catch-phrase, a game's system message) is story."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ebookgen.fold import fold, line_key
+from ebookgen.rulesets import TLDS, Site, site_matcher
+from ebookgen.headers import parse_header
+from ebookgen.textshapes import is_scene_break
+
+EDGE_LINES = 6  # non-empty lines at each end of a chapter that count as its head or tail
+MIN_CHAPTERS = 3
+MIN_SHARE = 0.10  # of all chapters
+MIN_EDGE_SHARE = 0.8  # of a line's occurrences that must be at an edge
+_DIGITS = re.compile(r"\d+")
+DOMAIN = re.compile(
+    r"(?<![a-z0-9.@])(?:https?://)?(?:www\.)?(?P<name>[a-z0-9][a-z0-9-]{2,40})"
+    r"\s?\.\s?(?P<tld>" + TLDS + r")(?![a-z0-9])",
+    re.IGNORECASE,
+)
+
+
+def edge_key(line: str) -> str:
+    """A line's identity for counting: folded, digits as '#', so 'Chapter 12 at X' and
+    'Chapter 13 at X' count as one line."""
+    return _DIGITS.sub("#", line_key(line))
+
+
+def edges(text: str) -> tuple[list[str], list[str]]:
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    return lines[:EDGE_LINES], lines[-EDGE_LINES:] if len(lines) > EDGE_LINES else []
+
+
+@dataclass(frozen=True)
+class ChapterSignature:
+    """What one chapter contributes to book-level detection (cacheable per chapter)."""
+
+    edge_keys: frozenset[str]
+    edge_raw: frozenset[str]
+    edge_domains: frozenset[str]
+    all_domains: tuple[tuple[str, int], ...]  # (domain name, occurrences in the chapter)
+
+
+def signature(text: str) -> ChapterSignature:
+    head, tail = edges(text)
+    edge_lines = [ln for ln in head + tail if not is_scene_break(ln) and parse_header(ln) is None]
+    edge_domains = set()
+    for ln in edge_lines:
+        for m in DOMAIN.finditer(fold(ln)):
+            edge_domains.add(m.group("name").lower())
+    counts = Counter(m.group("name").lower() for m in DOMAIN.finditer(fold(text)))
+    return ChapterSignature(
+        edge_keys=frozenset(edge_key(ln) for ln in edge_lines),
+        edge_raw=frozenset(edge_lines),
+        edge_domains=frozenset(edge_domains),
+        all_domains=tuple(sorted(counts.items())),
+    )
+
+
+@dataclass
+class Boilerplate:
+    lines: frozenset[str] = frozenset()  # edge keys to remove at chapter edges
+    sites: tuple[Site, ...] = ()  # learnt site names, removed like built-in ones
+    candidates: list[tuple[str, int]] = field(default_factory=list)  # kept, shown in report
+
+
+def detect(signatures: list[ChapterSignature], texts: list[str]) -> Boilerplate:
+    n = len(signatures)
+    if n < MIN_CHAPTERS:
+        return Boilerplate()
+    need = max(MIN_CHAPTERS, math.ceil(MIN_SHARE * n))
+    key_counts = Counter(k for s in signatures for k in s.edge_keys)
+    frequent = {k for k, c in key_counts.items() if c >= MIN_CHAPTERS}
+    # How often does each frequent line occur anywhere, edges or not? Exact raw lines only.
+    raw_for_key: dict[str, set[str]] = {}
+    for s in signatures:
+        for raw in s.edge_raw:
+            k = edge_key(raw)
+            if k in frequent:
+                raw_for_key.setdefault(k, set()).add(raw)
+    raw_lookup = {raw: k for k, raws in raw_for_key.items() for raw in raws}
+    anywhere = Counter()
+    for text in texts:
+        seen = set()
+        for ln in text.split("\n"):
+            k = raw_lookup.get(ln.strip())
+            if k is not None and k not in seen:
+                seen.add(k)
+                anywhere[k] += 1
+    lines, candidates = set(), []
+    for k in frequent:
+        count = key_counts[k]
+        edge_share = count / max(count, anywhere[k])
+        if count >= need and edge_share >= MIN_EDGE_SHARE and len(k) >= 3:
+            lines.add(k)
+        else:
+            candidates.append((k, count))
+    dom_edge = Counter(d for s in signatures for d in s.edge_domains)
+    dom_any = Counter(d for s in signatures for d, _ in s.all_domains)
+    sites = []
+    for name, count in sorted(dom_edge.items()):
+        if count >= need and count / dom_any[name] >= MIN_EDGE_SHARE:
+            sites.append(site_matcher("learnt.site", name))
+        elif count >= MIN_CHAPTERS:
+            candidates.append((name, count))
+    candidates.sort(key=lambda kc: (-kc[1], kc[0]))
+    return Boilerplate(frozenset(lines), tuple(sites), candidates)

@@ -1,0 +1,63 @@
+"""Book-level checks for the summary: gaps in the numbering, numbers used twice, the same
+text saved twice under two names."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+
+from ebookgen.model import SCENE_BREAK, Cleaned
+
+MAX_LISTED = 20
+
+
+def _as_int(number: str | None) -> int | None:
+    if number is None or not re.fullmatch(r"\d+", number):
+        return None
+    return int(number)
+
+
+def numbering_warnings(cleaned: list[Cleaned]) -> list[str]:
+    """'chapter 331 is missing (between 330 and 332)'; 'chapter 12 twice: a.txt, b.txt'."""
+    warnings: list[str] = []
+    by_number: dict[tuple, list[str]] = defaultdict(list)
+    for c in cleaned:
+        if c.number is not None:
+            by_number[(c.source.volume, c.number)].append(c.source.rel)
+    for (_, number), files in by_number.items():
+        if len(files) > 1:
+            warnings.append(f"chapter {number} appears {len(files)} times: {', '.join(files)}")
+    previous: dict[tuple, tuple[int, str]] = {}
+    gaps = []
+    for c in cleaned:
+        n = _as_int(c.number)
+        if n is None:
+            continue
+        last = previous.get(c.source.volume)
+        if last is not None and n > last[0] + 1:
+            missing = (
+                f"chapter {last[0] + 1} is missing" if n == last[0] + 2
+                else f"chapters {last[0] + 1}-{n - 1} are missing"
+            )
+            gaps.append(f"{missing} (between {last[1]} and {c.source.rel})")
+        if last is None or n > last[0]:
+            previous[c.source.volume] = (n, c.source.rel)
+    if len(gaps) > MAX_LISTED:
+        gaps = gaps[:MAX_LISTED] + [f"... and {len(gaps) - MAX_LISTED} more gaps"]
+    return warnings + gaps
+
+
+def duplicate_text_warnings(cleaned: list[Cleaned]) -> list[str]:
+    seen: dict[str, str] = {}
+    warnings = []
+    for c in cleaned:
+        body = "\n".join(b for b in c.blocks if b != SCENE_BREAK).strip()
+        if not body:
+            continue
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        if digest in seen:
+            warnings.append(f"same text twice: {seen[digest]} and {c.source.rel}")
+        else:
+            seen[digest] = c.source.rel
+    return warnings

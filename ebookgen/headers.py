@@ -1,0 +1,130 @@
+"""Chapter headers: 'MTL - Internet 2010-Chapter 332 rising witness' -> (332, 'rising witness').
+
+A header is only looked for in the first lines of a file, and a line that reads like a
+sentence ('Chapter 3 of the contract stated ...') is story, not a header."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ebookgen.sources import cjk_number
+
+_NUM = r"(?P<num>\d+(?:\.\d+)?)"
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}
+_CHAPTER_WORD = r"(?:chapter|chap\.?|ch\.?|episode|ep\.?|part)"
+_VOLUME = r"(?:(?:volume|vol\.?|book)\s*(?P<vol>\d+|[ivxlc]+)\s*[,:\-–—.]?\s*)"
+_SEP = r"\s*(?:[:\-–—.|/]+|\s)\s*"
+# "[prefix -] [Volume 2] Chapter 12[.5] [sep] [title]"
+_HEADER = re.compile(
+    r"(?P<prefix>.{0,120}?(?:[-–—:|]\s*|\s))??"
+    + _VOLUME + "?"
+    + _CHAPTER_WORD + r"\s*(?:" + _NUM + r"|(?P<word>" + "|".join(_WORD_NUMBERS) + r"))\b"
+    r"(?P<rest>.*)",
+    re.IGNORECASE,
+)
+_CJK_HEADER = re.compile(
+    r"(?P<prefix>.{0,60}?\s)??第\s*(?P<num>\d+|[零〇一二两三四五六七八九十百千万]+)\s*[章回话節节]"
+    r"(?P<rest>.*)"
+)
+_SPECIAL = re.compile(
+    r"(?P<title>prologue|epilogue|afterword|interlude|side story|extra|author'?s note|preface)"
+    r"\b(?P<rest>.*)",
+    re.IGNORECASE,
+)
+# A title that starts like the middle of a sentence is a sentence.
+_SENTENCE_START = re.compile(
+    r"(of|in|on|at|to|was|is|were|and|or|but|had|has|have|said|says|from|with|by|for|"
+    r"stated|states|forbids|says|which|that|when|as|will|would|could|should|must)\b",
+    re.IGNORECASE,
+)
+_MAX_TITLE_WORDS = 16
+
+
+@dataclass(frozen=True)
+class Header:
+    number: str | None
+    title: str | None
+    volume: str | None = None
+
+
+def _clean_title(text: str) -> str:
+    text = text.strip()
+    text = re.sub(r"^[\s:\-–—.|/]+", "", text)
+    text = re.sub(r"[\s\-–—|:]+$", "", text)
+    if len(text) >= 2 and text[0] in "\"'“‘「『【[(" and text[-1] in "\"'”’」』】])":
+        text = text[1:-1].strip()
+    return text
+
+
+def _normal_number(num: str) -> str:
+    if "." in num:
+        whole, frac = num.split(".", 1)
+        return f"{int(whole)}.{frac}"
+    return str(int(num))
+
+
+def _prefix_ok(prefix: str | None, book_title: str) -> bool:
+    """What may come before 'Chapter': nothing, a site tag, the book's own title, or any
+    short text ending in a separator ('MTL - Internet 2010-')."""
+    if not prefix or not prefix.strip():
+        return True
+    p = prefix.strip()
+    if book_title and book_title.lower() in p.lower():
+        return True
+    if re.fullmatch(r"#{1,6}", p):
+        return True
+    return bool(re.search(r"[-–—:|]$", p)) and len(p.split()) <= 12
+
+
+def parse_header(line: str, book_title: str = "") -> Header | None:
+    """The chapter number and title from a header line, or None if it is not one."""
+    text = line.strip().lstrip("#").strip() if line.lstrip().startswith("#") else line.strip()
+    if not text or len(text) > 200:
+        return None
+    m = _CJK_HEADER.fullmatch(text)
+    if m and _prefix_ok(m.group("prefix"), book_title):
+        raw = m.group("num")
+        number = str(int(raw)) if raw.isdigit() else str(cjk_number(raw))
+        title = _clean_title(m.group("rest"))
+        return Header(number, title or None)
+    m = _HEADER.fullmatch(text)
+    if m and _prefix_ok(m.group("prefix"), book_title):
+        rest = m.group("rest")
+        number = _normal_number(m.group("num")) if m.group("num") else str(_WORD_NUMBERS[m.group("word").lower()])
+        stripped = rest.strip()
+        has_sep = bool(re.match(r"\s*[:\-–—.|/]", rest)) and not re.match(r"\.\d", rest)
+        title = _clean_title(rest)
+        if title:
+            if not has_sep:
+                # 'Chapter 3 of the contract stated the terms.' is a sentence.
+                if _SENTENCE_START.match(title) or re.search(r"[.,;]$", stripped):
+                    return None
+            if len(title.split()) > _MAX_TITLE_WORDS:
+                return None
+            if re.search(r"[.;]\s+\S", title) and len(title.split()) > 8:
+                return None
+        return Header(number, title or None, m.group("vol"))
+    m = _SPECIAL.fullmatch(text)
+    if m:
+        rest = _clean_title(m.group("rest"))
+        if len(rest.split()) <= 10 and not re.search(r"[.,;]$", rest):
+            title = m.group("title").strip().title() + (f": {rest}" if rest else "")
+            return Header(None, title)
+    return None
+
+
+def header_from_filename(stem: str) -> Header:
+    """'Chapter 12 - The Test' -> (12, 'The Test'); '00012' -> (12, None); else no number."""
+    h = parse_header(stem)
+    if h:
+        return h
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:[-–—_.:)]\s*(.*))?", stem)
+    if m:
+        title = _clean_title(m.group(2) or "")
+        return Header(_normal_number(m.group(1)), title or None)
+    return Header(None, None)

@@ -1,0 +1,172 @@
+"""The built-in rule sets (ebookgen/rules/*.yaml, one per site family) and the user's own,
+compiled into the matchers the cleaner uses."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+import yaml
+
+from ebookgen.fold import canon_name
+from ebookgen.model import CleanOptions
+
+RULES_PACKAGE = "ebookgen.rules"
+
+# Between the letters of an obfuscated name: nothing, or a short run of separators
+# ("n.o.v.e.l", "novel buddy", "n-o-v-e-l", zero-width spaces).
+_SEP = r"[\s.\-_*~/\\|,'`^\u200b]{0,2}"
+# Digits and symbols seen standing in for letters.
+_LETTER_CLASS = {
+    "o": "[o0]", "l": "[l1i!|]", "i": "[i1l!|]", "e": "[e3]", "a": "[a4@]", "s": "[s5$]",
+    "t": "[t7]", "b": "[b8]", "g": "[g9]",
+}
+TLDS = (
+    "com|net|org|io|co|info|xyz|me|cc|site|online|club|top|vip|tv|us|uk|ru|cn|biz|app|so|to|ws"
+    "|live|space|fun|world|link|pro|lol|asia|one|win|today|blog|page|website|store|icu|cloud|in"
+)
+_DOT = r"(?:\s{0,2}(?:\.|\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s{0,2})"
+
+
+def _letters(name: str) -> str:
+    return _SEP.join(_LETTER_CLASS.get(ch, re.escape(ch)) for ch in name)
+
+
+_TLD = "(?:c[o0]m|n[e3]t|[o0]rg|" + TLDS.replace("com|net|org|", "") + ")"
+_PREFIX = r"(?:h\s?t\s?t\s?p\s?s?\s?:\s?/\s?/\s?)?(?:w\s?w\s?w" + _DOT + ")?"
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A site whose address is junk wherever it appears, however it is disguised.
+    Its patterns are compiled on first use: most books meet one or two sites of the ~90."""
+
+    rule: str  # "novelbuddy.site"
+    name: str  # "novelbuddy"
+    canon: str  # squashed form for prefiltering
+
+    @property
+    def full(self) -> re.Pattern:
+        """www/scheme + name + TLD, obfuscated forms included."""
+        return _compiled(r"(?<![a-z0-9])" + _PREFIX + _letters(self.name) + _DOT + _TLD + r"(?![a-z0-9])")
+
+    @property
+    def bare(self) -> re.Pattern:
+        """The name alone: only removed with other evidence (see clean.py)."""
+        return _compiled(r"(?<![a-z0-9])(?:w\s?w\s?w" + _DOT + ")?" + _letters(self.name) + r"(?![a-z0-9])")
+
+
+def site_matcher(rule: str, domain: str) -> Site:
+    name = re.sub(r"^(https?://)?(www\.)?", "", domain.strip().lower()).split("/")[0]
+    base = name.split(".")[0]
+    return Site(rule=rule, name=base, canon=canon_name(base))
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    description: str
+    sites: tuple[str, ...]
+    lines: tuple[tuple[str, str], ...]  # (rule name, regex)
+    inline: tuple[tuple[str, str], ...]
+    examples: tuple[str, ...] = ()
+    spliced: tuple[tuple[str, str], ...] = ()
+    keep: tuple[str, ...] = ()
+
+
+@functools.lru_cache(maxsize=1)
+def builtin_rule_sets() -> dict[str, RuleSet]:
+    sets = {}
+    for entry in sorted(resources.files(RULES_PACKAGE).iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        name = data.get("name") or entry.name[:-5]
+        sets[name] = RuleSet(
+            name=name,
+            description=data.get("description", ""),
+            sites=tuple(data.get("sites") or ()),
+            lines=tuple((f"{name}.{k}", v) for k, v in (data.get("lines") or {}).items()),
+            inline=tuple((f"{name}.{k}", v) for k, v in (data.get("inline") or {}).items()),
+            examples=tuple(data.get("examples") or ()),
+            spliced=tuple(tuple(p) for p in (data.get("spliced") or ())),
+            keep=tuple(data.get("keep") or ()),
+        )
+    return sets
+
+
+def builtin_names() -> list[str]:
+    return list(builtin_rule_sets())
+
+
+@dataclass
+class Rules:
+    """Everything the cleaner matches with, compiled once per build."""
+
+    line_rules: list[tuple[str, re.Pattern]]
+    line_any: re.Pattern | None  # all line rules in one alternation: one call per line
+    inline_rules: list[tuple[str, re.Pattern]]
+    replacements: list[tuple[str, re.Pattern, str]]
+    keep: list[re.Pattern]
+    sites: list[Site]
+    site_prefilter: re.Pattern | None
+    fingerprint: str
+    set_names: tuple[str, ...] = field(default=())
+
+
+def compile_rules(options: CleanOptions) -> Rules:
+    sets = builtin_rule_sets()
+    chosen = list(sets) if options.rule_sets is None else list(options.rule_sets)
+    line_rules: list[tuple[str, re.Pattern]] = []
+    inline_rules: list[tuple[str, re.Pattern]] = []
+    sites: list[Site] = []
+    seen_sites: set[str] = set()
+    for name in chosen:
+        rs = sets[name]
+        line_rules += [(rule, re.compile(rx, re.IGNORECASE)) for rule, rx in rs.lines]
+        inline_rules += [(rule, re.compile(rx, re.IGNORECASE)) for rule, rx in rs.inline]
+        for domain in rs.sites:
+            site = site_matcher(f"{name}.site", domain)
+            if site.name not in seen_sites:
+                seen_sites.add(site.name)
+                sites.append(site)
+    for pattern, line in options.remove_lines:
+        line_rules.append((f"book.yaml:{line}", re.compile(pattern, re.IGNORECASE)))
+    for pattern, line in options.remove_inline:
+        inline_rules.append((f"book.yaml:{line}", re.compile(pattern)))
+    replacements = [(f"book.yaml:{line}", re.compile(p), repl) for p, repl, line in options.replace]
+    keep = [re.compile(p) for p, _ in options.keep]
+    line_any = (
+        re.compile("|".join(f"(?:{rx.pattern})" for _, rx in line_rules), re.IGNORECASE)
+        if line_rules
+        else None
+    )
+    canons = sorted({s.canon for s in sites if len(s.canon) >= 4}, key=len, reverse=True)
+    site_prefilter = re.compile("|".join(map(re.escape, canons))) if canons else None
+    digest = hashlib.sha256()
+    for part in (
+        [r for r, _ in line_rules] + [rx.pattern for _, rx in line_rules]
+        + [rx.pattern for _, rx in inline_rules] + [s.name for s in sites]
+        + [f"{r}|{p.pattern}|{s}" for r, p, s in replacements] + [k.pattern for k in keep]
+        + [str(options.detect_boilerplate)]
+    ):
+        digest.update(part.encode() + b"\x00")
+    return Rules(
+        line_rules=line_rules,
+        line_any=line_any,
+        inline_rules=inline_rules,
+        replacements=replacements,
+        keep=keep,
+        sites=sites,
+        site_prefilter=site_prefilter,
+        fingerprint=digest.hexdigest(),
+        set_names=tuple(chosen),
+    )

@@ -1,0 +1,213 @@
+"""Find the chapter files, put them in reading order, and decode them to text."""
+
+from __future__ import annotations
+
+import codecs
+import glob
+import hashlib
+import re
+from pathlib import Path
+
+from ebookgen.errors import BookError
+from ebookgen.model import Book, Source
+
+CHAPTER_SUFFIXES = {".txt": "txt", ".md": "md", ".markdown": "md"}
+MAX_CHAPTER_BYTES = 64 * 1024 * 1024
+
+# Tried in order when a file is not UTF-8. A short, ordered list: letting the detector
+# choose among every code page took cp1252 English for cp1250 (FIELD-NOTES).
+LEGACY_ENCODINGS = ["cp1252", "gb18030", "big5", "shift_jis", "euc_kr"]
+
+_CJK_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+               "六": 6, "七": 7, "八": 8, "九": 9}
+_CJK_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+_TOKEN = re.compile(r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)")
+
+
+def cjk_number(text: str) -> int | None:
+    """'十二' -> 12, '一百零五' -> 105, '一二三' -> 123; None if `text` is not a CJK numeral."""
+    if any(ch not in _CJK_DIGITS and ch not in _CJK_UNITS for ch in text):
+        return None
+    if not any(ch in _CJK_UNITS for ch in text):
+        return int("".join(str(_CJK_DIGITS[ch]) for ch in text))
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CJK_DIGITS:
+            current = _CJK_DIGITS[ch]
+        elif ch == "万":
+            total, current = (total + current) * 10000, 0
+        else:
+            total, current = total + (current or 1) * _CJK_UNITS[ch], 0
+    return total + current
+
+
+def natural_key(rel: str) -> tuple:
+    """Sort key for a chapter path: numbers compare as numbers in every part of the path,
+    so 'Chapter 2' < 'Chapter 10', 'Chapter 12.5' sits between 12 and 13, and
+    'Volume 2/Chapter 1' follows 'Volume 1/...'. Case-insensitive; extension ignored."""
+    parts = rel.split("/")
+    parts[-1] = parts[-1].rsplit(".", 1)[0] if "." in parts[-1] else parts[-1]
+    key = []
+    for part in parts:
+        tokens = []
+        for i, token in enumerate(_TOKEN.split(part.casefold())):
+            if i % 2 == 0:
+                if token.strip():
+                    tokens.append((1, 0.0, token.strip()))
+                continue
+            number = float(token) if token[0].isdigit() else cjk_number(token)
+            tokens.append((0, float(number if number is not None else 0), ""))
+        key.append(tuple(tokens))
+    return (tuple(key), rel)
+
+
+def _is_leftover(path: Path) -> bool:
+    name = path.name
+    return name.startswith((".", "~$", "#")) or name.endswith(("~", "#"))
+
+
+def discover(book: Book) -> list[Path]:
+    """Chapter files in reading order. Hidden files and editor leftovers are ignored."""
+    root = book.root
+    if book.chapters is None:
+        folder = book.chapters_dir
+        found = []
+        for path in folder.rglob("*"):
+            rel_parts = path.relative_to(folder).parts
+            if any(p.startswith(".") for p in rel_parts) or _is_leftover(path):
+                continue
+            if path.suffix.lower() in CHAPTER_SUFFIXES and path.is_file():
+                found.append(path)
+        if not found:
+            raise BookError(
+                folder,
+                "no chapter files (.txt, .md, .markdown) found: put the chapters in this folder",
+            )
+        paths = sorted(found, key=lambda p: natural_key(p.relative_to(folder).as_posix()))
+    else:
+        paths, seen = [], set()
+        for i, entry in enumerate(book.chapters):
+            matches = sorted(
+                (Path(m) for m in glob.glob(str(root / entry), recursive=True)),
+                key=lambda p: natural_key(p.relative_to(root).as_posix()),
+            )
+            matches = [m for m in matches if m.is_file() and not _is_leftover(m)]
+            if not matches:
+                raise BookError(book.config_path, f"chapters: no file matches {entry!r}", _list_line(book, i))
+            for m in matches:
+                if m.suffix.lower() not in CHAPTER_SUFFIXES:
+                    raise BookError(
+                        book.config_path,
+                        f"chapters: {entry!r} matches {m.name}, which is not .txt, .md or .markdown",
+                        _list_line(book, i),
+                    )
+                if m not in seen:
+                    seen.add(m)
+                    paths.append(m)
+    for path in paths:
+        resolved = path.resolve()
+        if root not in resolved.parents:
+            raise BookError(path, "leads outside the book folder (a symlink?): refusing to read it")
+    return paths
+
+
+def _list_line(book: Book, index: int) -> int | None:
+    """Line of the index-th entry of `chapters:` in book.yaml (for error messages)."""
+    try:
+        lines = book.config_path.read_text(encoding="utf-8-sig").splitlines()
+    except OSError:
+        return None
+    start = next((n for n, text in enumerate(lines) if text.startswith("chapters:")), None)
+    if start is None:
+        return None
+    items = [n for n in range(start + 1, len(lines)) if lines[n].lstrip().startswith("- ")]
+    return items[index] + 1 if index < len(items) else start + 1
+
+
+def decode(raw: bytes, path: Path) -> tuple[str, str]:
+    """(text, encoding name). UTF-8 first (with or without BOM), UTF-16/32 by BOM or by
+    their NUL pattern, then a short list of legacy encodings picked by charset-normalizer."""
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(name), name
+            except UnicodeDecodeError as exc:
+                raise _undecodable(path, raw, exc.start, name) from None
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    sample = raw[:4096]
+    if sample.count(b"\x00") * 4 >= len(sample) > 16:
+        # UTF-16 without a BOM: every other byte of ASCII text is NUL.
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        name = "utf-16-le" if odd > even else "utf-16-be"
+        try:
+            return raw.decode(name), name
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in raw:
+        offset = raw.index(b"\x00")
+        raise BookError(
+            path,
+            f"is binary, not text (a NUL byte at offset {offset}): remove it or save it as text",
+            raw[:offset].count(b"\n") + 1,
+        )
+    from charset_normalizer import from_bytes  # imported late: only legacy files pay for it
+
+    best = from_bytes(raw, cp_isolation=LEGACY_ENCODINGS, explain=False).best()
+    if best is None:
+        raise _undecodable(path, raw, utf8_error.start, "utf-8")
+    name = best.encoding
+    try:
+        return raw.decode(name), name
+    except UnicodeDecodeError as exc:  # pragma: no cover - charset-normalizer checked it
+        raise _undecodable(path, raw, exc.start, name) from None
+
+
+def _undecodable(path: Path, raw: bytes, offset: int, name: str) -> BookError:
+    line = raw[:offset].count(b"\n") + 1
+    return BookError(
+        path,
+        f"cannot decode the text (tried {name} and common legacy encodings; "
+        f"bad byte at offset {offset}): re-save the file as UTF-8",
+        line,
+    )
+
+
+def read_source(path: Path, chapters_dir: Path) -> Source:
+    try:
+        rel = path.relative_to(chapters_dir).as_posix()
+    except ValueError:
+        rel = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_CHAPTER_BYTES:
+            raise BookError(path, f"is {size / 2**20:.0f} MB; chapters over 64 MB are refused")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BookError(path, f"cannot read: {exc.strerror}") from None
+    text, encoding = decode(raw, path)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    parts = rel.split("/")
+    return Source(
+        path=path,
+        rel=rel,
+        text=text,
+        encoding=encoding,
+        fmt=CHAPTER_SUFFIXES[path.suffix.lower()],
+        volume=tuple(parts[:-1]),
+        digest=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def read_sources(book: Book) -> list[Source]:
+    """Every chapter of the book, decoded, in reading order."""
+    chapters_dir = book.chapters_dir if book.chapters is None else book.root
+    return [read_source(p, chapters_dir) for p in discover(book)]
