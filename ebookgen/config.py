@@ -344,8 +344,10 @@ def stable_identifier(title: str, authors: tuple[str, ...]) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
 
 
-def load_book(book_dir: Path, known_rule_sets: Callable[[], list[str]] = lambda: []) -> Book:
+def load_book(book_dir: Path, known_rule_sets: Callable[[], list[str]] | None = None) -> Book:
     """Read and validate BOOK_DIR/book.yaml. Raises BookError naming file and line."""
+    if known_rule_sets is None:
+        from ebookgen.rulesets import builtin_names as known_rule_sets
     root = book_dir.resolve()
     if not root.is_dir():
         raise BookError(book_dir, "book folder not found")

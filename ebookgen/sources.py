@@ -139,17 +139,21 @@ def decode(raw: bytes, path: Path) -> tuple[str, str]:
                 return raw.decode(name), name
             except UnicodeDecodeError as exc:
                 raise _undecodable(path, raw, exc.start, name) from None
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
+    utf8_error = None
+    if b"\x00" not in raw:  # NULs are valid UTF-8, but no text file has them
+        try:
+            return raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError as exc:
+            utf8_error = exc
     sample = raw[:4096]
     if sample.count(b"\x00") * 4 >= len(sample) > 16:
         # UTF-16 without a BOM: every other byte of ASCII text is NUL.
         even, odd = sample[0::2].count(0), sample[1::2].count(0)
         name = "utf-16-le" if odd > even else "utf-16-be"
         try:
-            return raw.decode(name), name
+            text = raw.decode(name)
+            if _looks_like_text(text):
+                return text, name
         except UnicodeDecodeError:
             pass
     if b"\x00" in raw:
@@ -161,14 +165,21 @@ def decode(raw: bytes, path: Path) -> tuple[str, str]:
         )
     from charset_normalizer import from_bytes  # imported late: only legacy files pay for it
 
-    best = from_bytes(raw, cp_isolation=LEGACY_ENCODINGS, explain=False).best()
+    # A looser chaos threshold than the default 0.2: the candidates are few, and real
+    # cp1252 prose with curly quotes and dashes scores 0.1-0.2.
+    best = from_bytes(raw, cp_isolation=LEGACY_ENCODINGS, threshold=0.5, explain=False).best()
     if best is None:
-        raise _undecodable(path, raw, utf8_error.start, "utf-8")
+        raise _undecodable(path, raw, utf8_error.start if utf8_error else 0, "utf-8")
     name = best.encoding
     try:
         return raw.decode(name), name
     except UnicodeDecodeError as exc:  # pragma: no cover - charset-normalizer checked it
         raise _undecodable(path, raw, exc.start, name) from None
+
+
+def _looks_like_text(text: str) -> bool:
+    controls = sum(1 for ch in text[:4096] if ch < " " and ch not in "\n\r\t")
+    return controls <= len(text[:4096]) // 100
 
 
 def _undecodable(path: Path, raw: bytes, offset: int, name: str) -> BookError:
