@@ -141,7 +141,7 @@ def build(book_dir: Path, output: Path | None = None) -> BuildResult:
         a11y.derive(book, chapters),
         cover=cover,
     )
-    not_utf8 = [(s.rel, s.encoding) for s in prep.sources if s.encoding not in ("utf-8", "ascii")]
+    not_utf8 = [(s.rel, s.encoding) for s in prep.sources if s.encoding not in ("utf-8", "utf-8-sig", "ascii")]
     from ebookgen.report import write_report
 
     report = write_report(book, prep.cleaned, prep.boilerplate, out.with_name(out.stem + "-report.html"))

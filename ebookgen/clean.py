@@ -37,10 +37,12 @@ PROMO = re.compile(
     r"published|found|full|online|novel\w*|here|to|go|by|our|official|version)\b",
     re.IGNORECASE,
 )
+CJK_PROMO = re.compile(r"本站|网址|地址|域名|首发|最新章节|手机版|阅读|记住|笔趣阁|无弹窗")
 NOVEL_SITE_WORDS = re.compile(
     r"novel|read|book|wuxia|manga|manhua|webnovel|fic|mtl|translat|chapter|scan|lnmtl|lightn"
 )
-MAX_RULE_LINE = 400  # longer lines are story: line rules are not tried on them
+MAX_RULE_LINE = 400
+MAX_BOILERPLATE_WORDS = 30  # longer lines are story: line rules are not tried on them
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,9 @@ def _cut(line: str, spans: list[tuple[int, int]]) -> str:
 
 def _residue_is_promo(rest: str) -> bool:
     """What is left of a line once its site address is gone: junk if it is only promotional
-    words ('Read the latest chapters at'), story otherwise."""
+    words ('Read the latest chapters at', '本站地址：'), story otherwise."""
+    if CJK_PROMO.search(rest) and len(rest) <= 60:
+        return True
     words = re.findall(r"[^\W_]+", rest)
     if not words:
         return True
@@ -188,6 +192,35 @@ class Cleaner:
                 candidates.append(line[m.start() : m.end()])
         return spans, candidates
 
+    def _boilerplate_lines(self, lines: list[str], nonempty: list[int], edge: set[int]) -> set[int]:
+        """Lines at this chapter's edges that the book taught us are boilerplate. If that
+        would take half the chapter, the chapter is more like its neighbours than junk is
+        (short, formulaic chapters): nothing is removed."""
+        learnt = self.context.boilerplate.lines
+        if not learnt:
+            return set()
+        found = {
+            i for i in edge
+            if len(lines[i].split()) <= MAX_BOILERPLATE_WORDS
+            and edge_key(lines[i]) in learnt
+            and parse_header(lines[i], self.context.title) is None
+        }
+        return found if len(found) * 2 < len(nonempty) else set()
+
+    def _drop_repeated_header(self, lines, nonempty, keep, i, header, removals) -> None:
+        """The same header again as the first body line (a common scraper artefact)."""
+        for j in nonempty:
+            if j <= i or not keep[j]:
+                continue
+            again = parse_header(lines[j], self.context.title)
+            same = (again is not None and again.number == header.number) or line_key(lines[j]) == line_key(lines[i])
+            if not same and header.title:
+                same = line_key(lines[j]).strip("*_# ") == line_key(header.title)
+            if same:
+                keep[j] = False
+                removals.append(Removal(j + 1, lines[j].strip(), "header-repeat"))
+            return
+
     # -- the chapter ---------------------------------------------------------------------
 
     def clean(self, source: Source) -> Cleaned:
@@ -201,18 +234,14 @@ class Cleaner:
         edge = set(nonempty[:EDGE_LINES]) | set(nonempty[-EDGE_LINES:])
 
         # 1. Junk lines (rules, learnt boilerplate, punctuation debris).
+        boiler = self._boilerplate_lines(lines, nonempty, edge)
         for i in nonempty:
             line = lines[i]
             if self.rules.keep and self._kept_by_user(line):
                 continue
             key = line_key(line)
             rule = self._line_rule(key)
-            if (
-                rule is None
-                and i in edge
-                and edge_key(line) in self.context.boilerplate.lines
-                and parse_header(line, self.context.title) is None
-            ):
+            if rule is None and i in boiler:
                 rule = "boilerplate"
             if rule is None and JUNK_PUNCT_LINE.fullmatch(line) and not ELLIPSIS_LINE.fullmatch(line):
                 rule = "punctuation-line"
@@ -220,29 +249,19 @@ class Cleaner:
                 keep[i] = False
                 removals.append(Removal(i + 1, line.strip(), rule))
 
-        # 2. The header: the first lines that survive, if one reads as a header.
+        # 2. The header: among the first lines that survive, past any site-address lines.
         header = None
-        for i in nonempty[:6]:
-            if not keep[i]:
-                continue
+        for i in [i for i in nonempty if keep[i]][:3]:
             header = parse_header(lines[i], self.context.title)
             if header is None and source.fmt == "md" and re.match(r"\s*#\s+\S", lines[i]):
                 header = Header(None, lines[i].strip().lstrip("#").strip())
             if header is not None:
                 keep[i] = False
                 removals.append(Removal(i + 1, lines[i].strip(), "header"))
-                # The same header again as the first body line.
-                for j in nonempty:
-                    if j > i and keep[j]:
-                        again = parse_header(lines[j], self.context.title)
-                        if (again and again.number == header.number) or line_key(lines[j]) == line_key(lines[i]):
-                            keep[j] = False
-                            removals.append(Removal(j + 1, lines[j].strip(), "header-repeat"))
-                        elif header.title and line_key(lines[j]) == line_key(header.title):
-                            keep[j] = False
-                            removals.append(Removal(j + 1, lines[j].strip(), "header-repeat"))
-                        break
-            break
+                self._drop_repeated_header(lines, nonempty, keep, i, header, removals)
+                break
+            if not DOMAIN.search(fold(lines[i])):
+                break
         if header is None or header.number is None:
             from_name = header_from_filename(source.path.stem)
             if header is None:

@@ -20,6 +20,16 @@ _LOOKALIKES = {
     "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
     "υ": "u", "χ": "x", "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k",
     "Μ": "m", "Ν": "n", "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
+    # "Fancy text" generators: Greek, Cyrillic and IPA letters picked for their shape.
+    "ℓ": "l", "н": "h", "η": "n", "σ": "o", "є": "e", "ε": "e", "¢": "c", "ω": "w", "и": "n",
+    "п": "n", "я": "r", "г": "r", "ш": "w", "ц": "u", "ʋ": "u", "ɩ": "i", "ɑ": "a", "ɒ": "a",
+    "ɓ": "b", "ƈ": "c", "ɗ": "d", "ɛ": "e", "ƒ": "f", "ɠ": "g", "ɦ": "h", "ɨ": "i", "ʝ": "j",
+    "ƙ": "k", "ɭ": "l", "ɱ": "m", "ɲ": "n", "ɳ": "n", "ƞ": "n", "ɵ": "o", "ø": "o", "ƥ": "p",
+    "ʠ": "q", "ɾ": "r", "ʂ": "s", "ƭ": "t", "ʈ": "t", "ʊ": "u", "ⱱ": "v", "ⱳ": "w", "ӽ": "x",
+    "ƴ": "y", "ʐ": "z", "ȥ": "z", "ħ": "h", "ŧ": "t", "ƚ": "l", "ł": "l", "đ": "d", "ɖ": "d",
+    "ʀ": "r", "ʏ": "y", "ɪ": "i", "ɴ": "n", "ʜ": "h", "ʟ": "l", "ɢ": "g", "ʙ": "b",
+    "ν": "v", "ρ": "p", "υ": "u", "ι": "i", "κ": "k", "τ": "t", "χ": "x", "ς": "c", "ϲ": "c",
+    "ɡ": "g", "ԁ": "d", "ժ": "d", "օ": "o", "ս": "u", "ո": "n", "հ": "h", "ց": "g", "զ": "q",
     "。": ".", "｡": ".", "․": ".", "·": ".", "•": ".", "∙": ".", "⋅": ".",
 }
 _SPACES = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t"
@@ -36,6 +46,10 @@ def fold_table() -> dict[int, str]:
             folded = unicodedata.normalize("NFKC", chr(cp))
             if len(folded) == 1 and folded.isascii() and (folded.isalnum() or folded == "."):
                 table[cp] = folded.lower()
+    for cp in range(0xC0, 0x250):  # Latin letters with marks: 'ñ', 'ö', 'ĺ' -> n, o, l
+        base = unicodedata.normalize("NFKD", chr(cp))[:1]
+        if cp not in table and base.isascii() and base.isalpha():
+            table[cp] = base.lower()
     for ch, ascii_ch in _LOOKALIKES.items():
         table[ord(ch)] = ascii_ch
     for ch in _SPACES:

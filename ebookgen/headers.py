@@ -84,6 +84,9 @@ def _prefix_ok(prefix: str | None, book_title: str) -> bool:
 def parse_header(line: str, book_title: str = "") -> Header | None:
     """The chapter number and title from a header line, or None if it is not one."""
     text = line.strip().lstrip("#").strip() if line.lstrip().startswith("#") else line.strip()
+    emphasis = re.fullmatch(r"(\*{1,3}|_{1,3})(.+?)\1", text)
+    if emphasis:  # a Markdown header in bold: **Chapter 12: Title**
+        text = emphasis.group(2).strip()
     if not text or len(text) > 200:
         return None
     m = _CJK_HEADER.fullmatch(text)
