@@ -17,7 +17,7 @@ from ebooklib import epub
 
 from ebookgen import __version__
 from ebookgen.model import Book, Chapter
-from ebookgen.render import STYLESHEET_HREF, XHTML_NS, EPUB_NS, document, xml_escape, RenderSettings
+from ebookgen.render import STYLESHEET_HREF, RenderSettings, document, xml_escape
 from ebookgen.zipwriter import Deflated, ZipWriter
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -113,7 +113,7 @@ def nav_page(book: Book, entries: list[Chapter | Part], has_cover: bool, setting
     landmarks.append(f'<li><a epub:type="bodymatter" href="{start}">Start of content</a></li>')
     body = (
         '<nav epub:type="toc" role="doc-toc" id="toc" aria-labelledby="toc-title">\n'
-        f'<h1 id="toc-title">Contents</h1>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</nav>\n"
+        '<h1 id="toc-title">Contents</h1>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</nav>\n"
         '<nav epub:type="landmarks" id="landmarks" aria-labelledby="landmarks-title" hidden="hidden">\n'
         '<h2 id="landmarks-title">Landmarks</h2>\n<ol>\n' + "\n".join(landmarks) + "\n</ol>\n</nav>"
     )

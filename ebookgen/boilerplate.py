@@ -10,8 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ebookgen.fold import fold, line_key
-from ebookgen.rulesets import TLDS, Site, site_matcher
 from ebookgen.headers import parse_header
+from ebookgen.rulesets import TLDS, Site, site_matcher
 from ebookgen.textshapes import is_scene_break
 
 EDGE_LINES = 6  # non-empty lines at each end of a chapter that count as its head or tail

@@ -12,13 +12,13 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 import markdown
-import nh3
 from lxml import etree
 from lxml import html as lxml_html
 
 from ebookgen.errors import BookError
 from ebookgen.model import SCENE_BREAK, Chapter, Cleaned, Image
 from ebookgen.paths import inside_book
+from ebookgen.sanitize import escape_unknown_tags, sanitise
 
 RENDERER_VERSION = "1"  # bump when output for the same input changes (invalidates caches)
 
@@ -26,31 +26,6 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 STYLESHEET_HREF = "../styles/book.css"
 EXTRA_STYLESHEET_HREF = "../styles/extra.css"
-
-# HTML a Markdown chapter may carry; anything else is dropped by the sanitiser.
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl",
-    "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
-    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong",
-    "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
-    "ruby", "rt", "rp", "bdi", "bdo", "section", "aside",
-}
-# Dropped with their content (a script's text is not story).
-DROPPED_WITH_CONTENT = {"script", "style", "template", "noscript", "iframe", "object", "embed",
-                        "svg", "math", "form", "textarea", "select", "button", "title", "head"}
-DANGEROUS_TAGS = DROPPED_WITH_CONTENT | {"link", "meta", "base", "frame", "frameset", "applet",
-                                         "input", "video", "audio", "source", "track", "canvas",
-                                         "html", "body", "picture", "param", "dialog"}
-GLOBAL_ATTRIBUTES = {"id", "class", "lang", "title", "dir"}
-ALLOWED_ATTRIBUTES = {
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan", "style"},
-    "th": {"colspan", "rowspan", "scope", "style"},
-    "ol": {"start", "reversed"},
-    "bdo": {"dir"},
-}
-_TAG_START = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 
 MEDIA_TYPES = [
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
@@ -120,7 +95,7 @@ def document(title: str, body: str, settings: RenderSettings, language: str | No
         f'<html xmlns="{XHTML_NS}" xmlns:epub="{EPUB_NS}" lang="{lang}" xml:lang="{lang}">\n'
         f"<head>\n<title>{xml_escape(title)}</title>\n{links}\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def _section(key: str, label: str, inner: str, level: int) -> str:
@@ -182,20 +157,6 @@ def render(cleaned: Cleaned, settings: RenderSettings, book_root: Path) -> Chapt
 # --- Markdown ----------------------------------------------------------------------------
 
 
-def _escape_unknown_tags(text: str) -> str:
-    """'<Level Up!>' in a game-like story is text, not a tag: escape every '<' that does not
-    open a tag we either allow or deliberately drop, so the sanitiser cannot eat story."""
-
-    def fix(m: re.Match) -> str:
-        name = m.group(2).lower()
-        if name in ALLOWED_TAGS or name in DANGEROUS_TAGS:
-            return m.group(0)
-        return "&lt;" + m.group(1) + m.group(2)
-
-    text = _TAG_START.sub(fix, text)
-    return re.sub(r"<(?![A-Za-z/!])", "&lt;", text)
-
-
 def _markdown(settings: RenderSettings) -> markdown.Markdown:
     extensions = ["footnotes", "tables", "attr_list", "def_list", "abbr", "sane_lists"]
     configs: dict = {"footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "\u21a9\ufe0e"}}
@@ -216,19 +177,6 @@ def _markdown(settings: RenderSettings) -> markdown.Markdown:
 _MD_CACHE: dict[str, markdown.Markdown] = {}
 
 
-def _sanitise(html_text: str) -> str:
-    return nh3.clean(
-        html_text,
-        tags=ALLOWED_TAGS,
-        clean_content_tags=DROPPED_WITH_CONTENT,
-        attributes={"*": GLOBAL_ATTRIBUTES, **ALLOWED_ATTRIBUTES},
-        url_schemes={"http", "https", "mailto"},
-        link_rel=None,
-        strip_comments=True,
-        filter_style_properties={"text-align"},
-    )
-
-
 def render_markdown(
     text: str, path: Path, book_root: Path, settings: RenderSettings, level: int
 ) -> tuple[str, tuple[Image, ...], int, bool, bool]:
@@ -239,10 +187,10 @@ def render_markdown(
         md = _MD_CACHE[fp] = _markdown(settings)
     md.reset()  # or footnotes leak into the next chapter (FIELD-NOTES)
     try:
-        raw_html = md.convert(_escape_unknown_tags(text))
+        raw_html = md.convert(escape_unknown_tags(text))
     except RecursionError:
         raise BookError(path, "Markdown nested too deeply to render: flatten the nesting") from None
-    clean_html = _sanitise(raw_html)
+    clean_html = sanitise(raw_html)
     root = lxml_html.fragment_fromstring(clean_html or "", create_parent="div")
     images = _pack_images(root, path, book_root, text)
     missing_alt = sum(1 for img in root.iter("img") if not (img.get("alt") or "").strip())

@@ -39,7 +39,7 @@ _TLD = "(?:c[o0]m|n[e3]t|[o0]rg|" + TLDS.replace("com|net|org|", "") + ")"
 _PREFIX = r"(?:h\s?t\s?t\s?p\s?s?\s?:\s?/\s?/\s?)?(?:w\s?w\s?w" + _DOT + ")?"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.IGNORECASE)
 

@@ -1,0 +1,1 @@
+"""One module per CLI verb (the Standard Ebooks `se` shape): add_parser() and run()."""

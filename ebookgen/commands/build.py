@@ -1,0 +1,45 @@
+"""ebookgen build: clean, render and assemble the EPUB."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ebookgen.cli import shown
+
+
+def add_parser(sub) -> None:
+    b = sub.add_parser("build", help="clean, render and assemble the EPUB into build/")
+    b.add_argument("book_dir", nargs="?", default=".", metavar="BOOK_DIR", help="the book folder (default: .)")
+    b.add_argument("-o", "--output", metavar="FILE", help="write the EPUB here instead")
+    b.add_argument("-v", "--verbose", action="store_true", help="one line per chapter")
+    b.set_defaults(func=run)
+
+
+def size_text(n: float) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def run(args) -> int:
+    from ebookgen.build import build
+
+    output = Path(args.output).resolve() if args.output else None
+    result = build(Path(args.book_dir), output)
+    for rel, enc in result.not_utf8:
+        print(f"note: {rel} was not UTF-8: read as {enc}", file=sys.stderr)
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if args.verbose:
+        for c, ch in zip(result.cleaned, result.rendered, strict=True):
+            print(f"  {ch.file_name:<40} {ch.label[:50]:<50} {ch.words:>7} words  {len(c.removals)} removed")
+    print(
+        f"{result.chapters} chapters, {result.words:,} words, {size_text(result.size)} -> "
+        f"{shown(result.output)} ({result.seconds:.1f} s)"
+    )
+    if result.report:
+        print(f"cleaning report: {shown(result.report)}")
+    return 0
