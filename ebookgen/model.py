@@ -74,6 +74,7 @@ class Source:
     fmt: str  # "txt" or "md"
     volume: tuple[str, ...]  # sub-folder names, outermost first ("Volume 1",)
     digest: str  # sha256 of the raw bytes
+    language: str | None = None  # a Markdown chapter's own `language:` (front matter)
 
 
 @dataclass(frozen=True)

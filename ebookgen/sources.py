@@ -192,6 +192,30 @@ def _undecodable(path: Path, raw: bytes, offset: int, name: str) -> BookError:
     )
 
 
+_FRONT_MATTER = re.compile(r"---[ \t]*\n(?P<body>(?:[A-Za-z_]+[ \t]*:[^\n]*\n){1,10})---[ \t]*\n")
+
+
+def front_matter(text: str, path: Path) -> tuple[str, str | None]:
+    """A Markdown chapter may open with a small front matter block declaring its own
+    language (`language: fr`). The block is replaced by blank lines, so line numbers hold."""
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return text, None
+    fields = {}
+    for n, line in enumerate(m.group("body").splitlines(), 2):
+        key, _, value = line.partition(":")
+        fields[key.strip().lower()] = (value.strip().strip("'\""), n)
+    language = None
+    if "language" in fields:
+        from ebookgen.languages import is_language_tag
+
+        value, line = fields["language"]
+        if not is_language_tag(value):
+            raise BookError(path, f"language: {value!r} is not a language tag", line)
+        language = value
+    return "\n" * m.group(0).count("\n") + text[m.end():], language
+
+
 def read_source(path: Path, chapters_dir: Path) -> Source:
     try:
         rel = path.relative_to(chapters_dir).as_posix()
@@ -206,15 +230,20 @@ def read_source(path: Path, chapters_dir: Path) -> Source:
         raise BookError(path, f"cannot read: {exc.strerror}") from None
     text, encoding = decode(raw, path)
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    fmt = CHAPTER_SUFFIXES[path.suffix.lower()]
+    language = None
+    if fmt == "md":
+        text, language = front_matter(text, path)
     parts = rel.split("/")
     return Source(
         path=path,
         rel=rel,
         text=text,
         encoding=encoding,
-        fmt=CHAPTER_SUFFIXES[path.suffix.lower()],
+        fmt=fmt,
         volume=tuple(parts[:-1]),
         digest=hashlib.sha256(raw).hexdigest(),
+        language=language,
     )
 
 
