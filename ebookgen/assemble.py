@@ -182,9 +182,10 @@ class _Writer(epub.EpubWriter):
         self.out.close()
 
 
-def _metadata(eb: epub.EpubBook, book: Book, a11y: Accessibility, title: str, series_index) -> None:
+def _metadata(eb: epub.EpubBook, book: Book, a11y: Accessibility) -> None:
+    series_index = book.series_index
     eb.set_identifier(book.identifier)
-    eb.set_title(title)
+    eb.set_title(book.title)
     eb.set_language(book.language)
     # Replace ebooklib's generator meta (it names the ebooklib version) with ours.
     eb.metadata[epub.NAMESPACES["OPF"]]["generator"] = [
@@ -242,15 +243,12 @@ def write_epub(
     a11y: Accessibility,
     cover: CoverImage | None = None,
     precompressed: dict[str, Deflated] | None = None,
-    title: str | None = None,
-    series_index: float | None = None,
-    settings: RenderSettings | None = None,
 ) -> None:
     """Write the EPUB to a temporary file beside `out_path`, then rename it into place:
     a failed or killed build never leaves a partial EPUB, and the old one stays readable."""
-    settings = settings or RenderSettings(book.language, extra_css=book.css is not None)
+    settings = RenderSettings(book.language, extra_css=book.css is not None)
     eb = epub.EpubBook()
-    _metadata(eb, book, a11y, title or book.title, series_index if series_index is not None else book.series_index)
+    _metadata(eb, book, a11y)
     entries = group_parts(chapters)
     spine: list = []
     eb.add_item(_item("css", "styles/book.css", "text/css", default_css()))
@@ -310,12 +308,11 @@ def write_epub(
         "play_order": {"enabled": False},
         "raise_exceptions": True,
     }
-    folder = {k: v for k, v in (precompressed or {}).items()}
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            _Writer(f, eb, options, folder, book.language).write()
+            _Writer(f, eb, options, precompressed or {}, book.language).write()
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp_name, 0o644)

@@ -1,33 +1,50 @@
-"""The pipeline in one readable function: build(book_dir) -> BuildResult."""
+"""The pipeline in one readable function: build(book_dir) -> BuildResult.
+
+    book.yaml -> Book -> chapter files -> [signatures -> learnt boilerplate]
+              -> for each chapter: cache hit, or clean + render + deflate (both cores)
+              -> EPUB (one, or one per volume with `split:`) + cleaning report
+
+Every chapter's result is cached under build/.cache/ keyed by what determines it, so a
+rebuild costs what changed, and its output is byte-identical to a clean full build."""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import os
+import re
+import sys
 import time
-from dataclasses import dataclass, field
+import uuid
+import zlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ebookgen import a11y
+from ebookgen import __version__, a11y
 from ebookgen.assemble import CoverImage, write_epub
-from ebookgen.boilerplate import Boilerplate, detect, signature
+from ebookgen.boilerplate import Boilerplate, ChapterSignature, detect, signature
+from ebookgen.cache import Cache, Entry, load_state, save_state
 from ebookgen.checks import duplicate_text_warnings, numbering_warnings
 from ebookgen.clean import BookContext, Cleaner
 from ebookgen.config import load_book
 from ebookgen.errors import BookError
-from ebookgen.model import Book, Chapter, Cleaned, Source
-from ebookgen.render import RenderSettings, render, sniff_image
-from ebookgen.rulesets import builtin_names, compile_rules
-from ebookgen.sources import read_sources
+from ebookgen.model import SCENE_BREAK, Book, Chapter, Cleaned, Removal, Source
+from ebookgen.render import RENDERER_VERSION, RenderSettings, render, sniff_image
+from ebookgen.rulesets import Rules, compile_rules
+from ebookgen.sources import decode, discover, read_source
+from ebookgen.zipwriter import Deflated, deflate
 
 DEFAULT_MODIFIED = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
 LONG_LINE = 10_000
+PARALLEL_MIN = 200  # below this many chapters to process, worker start-up is not worth it
 
 
 @dataclass
 class BuildResult:
-    output: Path
+    outputs: list[Path]
     chapters: int
     words: int
     size: int
@@ -39,11 +56,16 @@ class BuildResult:
     boilerplate: Boilerplate | None = None
     report: Path | None = None
     up_to_date: bool = False
+    processed: int = 0  # chapters cleaned and rendered this time (the rest came from cache)
+
+    @property
+    def output(self) -> Path:
+        return self.outputs[0]
 
 
 @dataclass
 class Prepared:
-    """Everything up to rendering: what `clean`, `list` and `build` share."""
+    """Everything up to rendering: what `clean` and `list` share with `build`."""
 
     book: Book
     sources: list[Source]
@@ -64,25 +86,168 @@ def modified_time(book: Book) -> datetime.datetime:
     return DEFAULT_MODIFIED
 
 
+def render_settings(book: Book, source: Source) -> RenderSettings:
+    return RenderSettings(
+        book.language,
+        smart_typography=book.smart_typography,
+        extra_css=book.css is not None,
+        heading_level=2 if source.volume else 1,
+    )
+
+
+def book_warnings(cleaned: list[Cleaned], body_digests: list[str]) -> list[str]:
+    warnings = []
+    for c in cleaned:
+        warnings += [f"{c.source.rel}: {w}" for w in c.warnings]
+    warnings += numbering_warnings(cleaned)
+    warnings += duplicate_text_warnings([c.source.rel for c in cleaned], body_digests)
+    return warnings
+
+
+def body_digest(cleaned: Cleaned) -> str:
+    body = "\n".join(b for b in cleaned.blocks if b != SCENE_BREAK).strip()
+    return hashlib.sha256(body.encode()).hexdigest() if body else ""
+
+
+def chapter_warnings(cleaned: Cleaned) -> tuple[str, ...]:
+    longest = max((len(b) for b in cleaned.blocks), default=0)
+    if longest > LONG_LINE:
+        return cleaned.warnings + (f"a paragraph of {longest:,} characters (is the file one long line?)",)
+    return cleaned.warnings
+
+
 def prepare(book_dir: Path) -> Prepared:
-    book = load_book(book_dir, builtin_names)
+    """Read and clean every chapter, with no cache and no output: for dry runs."""
+    book = load_book(book_dir)
     rules = compile_rules(book.clean)
-    sources = read_sources(book)
+    folder = _chapters_folder(book)
+    sources = [read_source(p, folder) for p in discover(book)]
     boiler = Boilerplate()
     if book.clean.detect_boilerplate:
         boiler = detect([signature(s.text) for s in sources], [s.text for s in sources])
     cleaner = Cleaner(rules, BookContext(book.title, boiler))
     cleaned = [cleaner.clean(s) for s in sources]
-    warnings = []
-    for c in cleaned:
-        for w in c.warnings:
-            warnings.append(f"{c.source.rel}: {w}")
-        longest = max((len(b) for b in c.blocks), default=0)
-        if longest > LONG_LINE:
-            warnings.append(f"{c.source.rel}: a paragraph of {longest:,} characters (is the file one long line?)")
-    warnings += numbering_warnings(cleaned)
-    warnings += duplicate_text_warnings(cleaned)
-    return Prepared(book, sources, cleaned, boiler, warnings)
+    cleaned = [replace(c, warnings=chapter_warnings(c)) for c in cleaned]
+    return Prepared(book, sources, cleaned, boiler, book_warnings(cleaned, [body_digest(c) for c in cleaned]))
+
+
+# --- per-chapter work (runs in worker processes for big builds) ---------------------------
+
+_WORKER: dict = {}
+
+
+def _signature_of(path: Path) -> tuple[str, dict]:
+    raw = path.read_bytes()
+    text, _ = decode(raw, path)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return hashlib.sha256(raw).hexdigest(), _sig_to_dict(signature(text))
+
+
+def _process(job: tuple[Path, str]) -> tuple[dict, Deflated, bool]:
+    """Clean, render and deflate one chapter. Returns (meta, deflated, cacheable)."""
+    path, folder = job
+    book: Book = _WORKER["book"]
+    cleaner: Cleaner = _WORKER["cleaner"]
+    source = read_source(path, Path(folder))
+    cleaned = cleaner.clean(source)
+    cleaned = replace(cleaned, warnings=chapter_warnings(cleaned))
+    chapter = render(cleaned, render_settings(book, source), book.root)
+    meta = _meta(source, cleaned, chapter)
+    return meta, deflate(chapter.xhtml), not chapter.images
+
+
+def _meta(source: Source, cleaned: Cleaned, chapter: Chapter) -> dict:
+    """What the rest of the build needs of a chapter, as plain JSON-able data."""
+    return {
+        "rel": source.rel,
+        "encoding": source.encoding,
+        "fmt": source.fmt,
+        "volume": list(source.volume),
+        "digest": source.digest,
+        "number": cleaned.number,
+        "title": cleaned.title,
+        "removals": [[r.line, r.text, r.rule, r.context] for r in cleaned.removals],
+        "candidates": [[r.line, r.text, r.rule, r.context] for r in cleaned.candidates],
+        "warnings": list(cleaned.warnings),
+        "body": body_digest(cleaned),
+        "key": chapter.key,
+        "file_name": chapter.file_name,
+        "label": chapter.label,
+        "words": chapter.words,
+        "images": [[i.file_name, i.media_type, i.data.hex()] for i in chapter.images],
+        "images_without_alt": chapter.images_without_alt,
+        "footnotes": chapter.has_footnotes,
+        "tables": chapter.has_tables,
+    }
+
+
+def _from_meta(meta: dict, path: Path) -> tuple[Cleaned, Chapter]:
+    from ebookgen.model import Image
+
+    source = Source(
+        path=path, rel=meta["rel"], text="", encoding=meta["encoding"], fmt=meta["fmt"],
+        volume=tuple(meta["volume"]), digest=meta["digest"],
+    )
+    cleaned = Cleaned(
+        source=source,
+        number=meta["number"],
+        title=meta["title"],
+        blocks=(),
+        removals=tuple(Removal(*r) for r in meta["removals"]),
+        candidates=tuple(Removal(*r) for r in meta["candidates"]),
+        warnings=tuple(meta["warnings"]),
+    )
+    chapter = Chapter(
+        key=meta["key"],
+        file_name=meta["file_name"],
+        label=meta["label"],
+        volume=tuple(meta["volume"]),
+        xhtml=b"",  # the deflated form is what the ZIP needs; inflate() when the text is
+        words=meta["words"],
+        images=tuple(Image(n, t, bytes.fromhex(d)) for n, t, d in meta["images"]),
+        images_without_alt=meta["images_without_alt"],
+        has_footnotes=meta["footnotes"],
+        has_tables=meta["tables"],
+    )
+    return cleaned, chapter
+
+
+def _sig_to_dict(sig: ChapterSignature) -> dict:
+    return {
+        "edge_keys": sorted(sig.edge_keys),
+        "edge_raw": sorted(sig.edge_raw),
+        "edge_domains": sorted(sig.edge_domains),
+        "all_domains": [list(d) for d in sig.all_domains],
+    }
+
+
+def _sig_from_dict(d: dict) -> ChapterSignature:
+    return ChapterSignature(
+        edge_keys=frozenset(d["edge_keys"]),
+        edge_raw=frozenset(d["edge_raw"]),
+        edge_domains=frozenset(d["edge_domains"]),
+        all_domains=tuple((n, c) for n, c in d["all_domains"]),
+    )
+
+
+def _map(fn: Callable, jobs: list, workers: int) -> Iterator:
+    """Map over both cores when there is enough work (results in order, as they come);
+    a plain map otherwise. Workers are forked, so they inherit the compiled rules."""
+    if workers <= 1 or len(jobs) < PARALLEL_MIN:
+        yield from map(fn, jobs)
+        return
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        yield from pool.map(fn, jobs, chunksize=max(4, min(64, len(jobs) // (workers * 8))))
+
+
+# --- the build ---------------------------------------------------------------------------
+
+
+def _chapters_folder(book: Book) -> Path:
+    return book.chapters_dir if book.chapters is None else book.root
 
 
 def _cover(book: Book) -> CoverImage | None:
@@ -95,66 +260,250 @@ def _cover(book: Book) -> CoverImage | None:
     return CoverImage(data, kind[0], kind[1])
 
 
-def unique_keys(chapters: list[Chapter]) -> list[Chapter]:
-    """Two sources whose names slug the same ('Chapter 1.txt', 'chapter-1.md') get a
-    suffix from their path, so ids and file names stay unique."""
-    counts: dict[str, int] = {}
-    for ch in chapters:
-        counts[ch.key] = counts.get(ch.key, 0) + 1
-    return chapters if all(v == 1 for v in counts.values()) else [
-        ch if counts[ch.key] == 1 else _rekey(ch) for ch in chapters
-    ]
+def _stamp(book: Book, paths: list[Path], output: Path) -> str:
+    """Cheap fingerprint of the inputs (names, sizes, times) for the 'up to date' check.
+    File times only decide whether to look closer, never what the output contains."""
+    h = hashlib.sha256(f"{__version__}|{output}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
+    for p in [book.config_path, book.cover, book.css, *paths]:
+        if p is not None:
+            st = p.stat()
+            h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
 
 
-def _rekey(ch: Chapter) -> Chapter:
-    from dataclasses import replace
+def _outputs_intact(state: dict) -> bool:
+    for name, size, mtime in state.get("outputs", []):
+        try:
+            st = os.stat(name)
+        except OSError:
+            return False
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            return False
+    return bool(state.get("outputs"))
 
-    suffix = hashlib.sha1(ch.xhtml).hexdigest()[:6]
-    key = f"{ch.key}-{suffix}"
-    xhtml = ch.xhtml.replace(f'id="{ch.key}"'.encode(), f'id="{key}"'.encode()).replace(
-        f'"{ch.key}-title"'.encode(), f'"{key}-title"'.encode()
-    )
-    return replace(ch, key=key, file_name=f"text/{key}.xhtml", xhtml=xhtml)
+
+def _chapter_key(
+    meta_inputs: tuple, rules: Rules, settings: RenderSettings, sig: ChapterSignature, boiler: Boilerplate
+) -> str:
+    relevant = sorted(sig.edge_keys & boiler.lines)
+    learnt = sorted(s.name for s in boiler.sites)
+    h = hashlib.sha256()
+    for part in (*meta_inputs, rules.fingerprint, settings.fingerprint(), RENDERER_VERSION, *relevant, "|", *learnt):
+        h.update(str(part).encode("utf-8") + b"\x00")
+    return h.hexdigest()
 
 
-def build(book_dir: Path, output: Path | None = None) -> BuildResult:
+def volumes(book: Book, chapters: list[Chapter], cleaned: list[Cleaned]) -> list[tuple[int, list[int], str]]:
+    """(volume number, chapter indexes, range label) per output EPUB; one when not split."""
+    n = len(chapters)
+    if not book.split:
+        return [(0, list(range(n)), "")]
+    groups: list[list[int]] = []
+    if book.split == "folder":
+        for i, ch in enumerate(chapters):
+            if groups and chapters[groups[-1][0]].volume[:1] == ch.volume[:1]:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+    else:
+        size = int(book.split)
+        groups = [list(range(s, min(n, s + size))) for s in range(0, n, size)]
+    out = []
+    for v, idx in enumerate(groups, 1):
+        if book.split == "folder":
+            label = chapters[idx[0]].volume[0] if chapters[idx[0]].volume else "Chapters"
+        else:
+            first, last = cleaned[idx[0]].number, cleaned[idx[-1]].number
+            first = first or str(idx[0] + 1)
+            last = last or str(idx[-1] + 1)
+            label = f"Vol. {v} ({first}\u2013{last})"
+        out.append((v, idx, label))
+    return out
+
+
+def build(
+    book_dir: Path,
+    output: Path | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildResult:
     started = time.perf_counter()
-    prep = prepare(book_dir)
-    book = prep.book
+    book = load_book(book_dir)
+    out = (output or book.output).resolve()
+    cache_dir = out.parent / ".cache" / out.stem
+    paths = discover(book)
+    folder = _chapters_folder(book)
+
+    stamp = _stamp(book, paths, out)
+    state = load_state(cache_dir)
+    if state and state.get("stamp") == stamp and _outputs_intact(state):
+        return _up_to_date(state, started)
+
+    # Content fingerprint: a touched but unchanged book is still up to date.
+    digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
+    extra = [p.read_bytes() if p else b"" for p in (book.config_path, book.cover, book.css)]
+    content = hashlib.sha256(
+        json.dumps([[p.relative_to(book.root).as_posix(), d] for p, d in zip(paths, digests, strict=True)]).encode()
+        + b"".join(hashlib.sha256(e).digest() for e in extra)
+        + f"{__version__}|{out}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode()
+    ).hexdigest()
+    if state and state.get("content") == content and _outputs_intact(state):
+        save_state(cache_dir, {**state, "stamp": stamp})
+        return _up_to_date(state, started)
+
+    workers = workers or min(2, os.cpu_count() or 1)
+    cache = Cache.load(cache_dir)
+    rules = compile_rules(book.clean)
+
+    # 1. Book-level boilerplate detection, from per-chapter signatures (cached by content).
+    boiler = Boilerplate()
+    sigs: list[ChapterSignature] = []
+    if book.clean.detect_boilerplate:
+        missing = [i for i, d in enumerate(digests) if cache.signature(d) is None]
+        for i, (digest, sig) in zip(missing, _map(_signature_of, [paths[i] for i in missing], workers), strict=True):
+            cache.put_signature(digest, sig)
+        sigs = [_sig_from_dict(cache.signature(d)) for d in digests]
+        boiler = detect(sigs, _texts(paths))
+
+    # 2. Per chapter: from the cache, or cleaned and rendered now.
+    _WORKER["book"] = book
+    _WORKER["cleaner"] = Cleaner(rules, BookContext(book.title, boiler))
+    keys, todo = [], []
+    for i, path in enumerate(paths):
+        rel = path.relative_to(folder).as_posix()
+        source_stub = Source(path, rel, "", "", "", tuple(rel.split("/")[:-1]), digests[i])
+        sig = sigs[i] if sigs else ChapterSignature(frozenset(), frozenset(), frozenset(), ())
+        key = _chapter_key((digests[i], rel, book.title), rules, render_settings(book, source_stub), sig, boiler)
+        keys.append(key)
+        if cache.get(key) is None:
+            todo.append(i)
+    done = 0
+    results: dict[int, tuple[dict, Deflated]] = {}
+    for i, (meta, deflated, cacheable) in zip(todo, _map(_process, [(paths[i], str(folder)) for i in todo], workers), strict=True):
+        results[i] = (meta, deflated)
+        if cacheable:
+            cache.put(keys[i], Entry(meta, deflated))
+        done += 1
+        if progress:
+            progress(done, len(todo))
+    cleaned, chapters, packed, bodies = [], [], [], []
+    for i, path in enumerate(paths):
+        meta, deflated = results[i] if i in results else (cache.entries[keys[i]].meta, cache.entries[keys[i]].deflated)
+        c, ch = _from_meta(meta, path)
+        cleaned.append(c)
+        chapters.append(ch)
+        packed.append(deflated)
+        bodies.append(meta["body"])
+    chapters, packed = _unique_keys(chapters, packed)
+    precompressed = {"EPUB/" + ch.file_name: d for ch, d in zip(chapters, packed, strict=True)}
+
+    # 3. Assemble: one EPUB, or one per volume.
     cover = _cover(book)
-    chapters = []
-    for c in prep.cleaned:
-        settings = RenderSettings(
-            book.language,
-            smart_typography=book.smart_typography,
-            extra_css=book.css is not None,
-            heading_level=2 if c.source.volume else 1,
-        )
-        chapters.append(render(c, settings, book.root))
-    chapters = unique_keys(chapters)
-    out = output or book.output
-    write_epub(
-        book,
-        chapters,
-        out,
-        modified_time(book),
-        a11y.derive(book, chapters),
-        cover=cover,
-    )
-    not_utf8 = [(s.rel, s.encoding) for s in prep.sources if s.encoding not in ("utf-8", "utf-8-sig", "ascii")]
+    outputs = []
+    for number, indexes, label in volumes(book, chapters, cleaned):
+        part_book = book
+        target = out
+        if number:
+            part_book = replace(
+                book,
+                title=f"{book.title} \u2014 {label}",
+                identifier=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{book.identifier}#vol-{number}')}",
+                series=book.series or book.title,
+                series_index=float(number),
+            )
+            target = out.with_name(f"{out.stem}-vol-{number}.epub")
+        part = [chapters[i] for i in indexes]
+        write_epub(part_book, part, target, modified_time(book), a11y.derive(book, part), cover=cover, precompressed=precompressed)
+        outputs.append(target)
+
     from ebookgen.report import write_report
 
-    report = write_report(book, prep.cleaned, prep.boilerplate, out.with_name(out.stem + "-report.html"))
-    return BuildResult(
-        output=out,
-        chapters=len(chapters),
-        words=sum(ch.words for ch in chapters),
-        size=out.stat().st_size,
-        seconds=time.perf_counter() - started,
-        warnings=prep.warnings,
-        not_utf8=not_utf8,
-        cleaned=prep.cleaned,
-        rendered=chapters,
-        boilerplate=prep.boilerplate,
-        report=report,
+    report = write_report(book, cleaned, boiler, out.with_name(out.stem + "-report.html"))
+    cache.save(set(digests))
+    warnings = book_warnings(cleaned, bodies)
+    not_utf8 = [(c.source.rel, c.source.encoding) for c in cleaned if c.source.encoding not in ("utf-8", "utf-8-sig", "ascii")]
+    size = sum(p.stat().st_size for p in outputs)
+    words = sum(ch.words for ch in chapters)
+    save_state(
+        cache_dir,
+        {
+            "stamp": stamp,
+            "content": content,
+            "outputs": [[str(p), p.stat().st_size, p.stat().st_mtime_ns] for p in outputs],
+            "chapters": len(chapters),
+            "words": words,
+            "warnings": warnings,
+            "report": str(report),
+        },
     )
+    return BuildResult(
+        outputs=outputs,
+        chapters=len(chapters),
+        words=words,
+        size=size,
+        seconds=time.perf_counter() - started,
+        warnings=warnings,
+        not_utf8=not_utf8,
+        cleaned=cleaned,
+        rendered=chapters,
+        boilerplate=boiler,
+        report=report,
+        processed=len(todo),
+    )
+
+
+def _texts(paths: list[Path]) -> Iterator[str]:
+    for p in paths:
+        text, _ = decode(p.read_bytes(), p)
+        yield text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _up_to_date(state: dict, started: float) -> BuildResult:
+    outputs = [Path(o[0]) for o in state["outputs"]]
+    return BuildResult(
+        outputs=outputs,
+        chapters=state["chapters"],
+        words=state["words"],
+        size=sum(o[1] for o in state["outputs"]),
+        seconds=time.perf_counter() - started,
+        warnings=state.get("warnings", []),
+        report=Path(state["report"]) if state.get("report") else None,
+        up_to_date=True,
+    )
+
+
+def _unique_keys(chapters: list[Chapter], packed: list[Deflated]) -> tuple[list[Chapter], list[Deflated]]:
+    """Two sources whose names slug the same ('Chapter 1.txt', 'chapter-1.md') get a
+    suffix, so ids and file names stay unique; the first keeps its name."""
+    seen: dict[str, int] = {}
+    out, out_packed = [], []
+    for ch, deflated in zip(chapters, packed, strict=True):
+        seen[ch.key] = seen.get(ch.key, 0) + 1
+        if seen[ch.key] == 1:
+            out.append(ch)
+            out_packed.append(deflated)
+            continue
+        key = f"{ch.key}-{seen[ch.key]}"
+        xhtml = zlib.decompress(deflated.data, -15).decode("utf-8")
+        xhtml = re.sub(rf'(id|aria-labelledby)="{re.escape(ch.key)}', rf'\1="{key}', xhtml)
+        out.append(replace(ch, key=key, file_name=f"text/{key}.xhtml"))
+        out_packed.append(deflate(xhtml.encode("utf-8")))
+    return out, out_packed
+
+
+def describe_progress(stream=sys.stderr) -> Callable[[int, int], None] | None:
+    """A progress bar on long builds when stderr is a terminal (tqdm); silent otherwise."""
+    if not stream.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar: dict = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, unit="ch", file=stream, leave=False, delay=0.5)
+        bar["bar"].update(1)
+        if done == total:
+            bar["bar"].close()
+
+    return update

@@ -3,11 +3,10 @@ text saved twice under two names."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 
-from ebookgen.model import SCENE_BREAK, Cleaned
+from ebookgen.model import Cleaned
 
 MAX_LISTED = 20
 
@@ -48,16 +47,15 @@ def numbering_warnings(cleaned: list[Cleaned]) -> list[str]:
     return warnings + gaps
 
 
-def duplicate_text_warnings(cleaned: list[Cleaned]) -> list[str]:
+def duplicate_text_warnings(rels: list[str], body_digests: list[str]) -> list[str]:
+    """A chapter saved twice under two names: the same cleaned text (by digest)."""
     seen: dict[str, str] = {}
     warnings = []
-    for c in cleaned:
-        body = "\n".join(b for b in c.blocks if b != SCENE_BREAK).strip()
-        if not body:
+    for rel, digest in zip(rels, body_digests, strict=True):
+        if not digest:
             continue
-        digest = hashlib.sha256(body.encode()).hexdigest()
         if digest in seen:
-            warnings.append(f"same text twice: {seen[digest]} and {c.source.rel}")
+            warnings.append(f"same text twice: {seen[digest]} and {rel}")
         else:
-            seen[digest] = c.source.rel
+            seen[digest] = rel
     return warnings

@@ -25,10 +25,14 @@ def size_text(n: float) -> str:
 
 
 def run(args) -> int:
-    from ebookgen.build import build
+    from ebookgen.build import build, describe_progress
 
     output = Path(args.output).resolve() if args.output else None
-    result = build(Path(args.book_dir), output)
+    result = build(Path(args.book_dir), output, progress=describe_progress())
+    if result.up_to_date:
+        names = ", ".join(shown(p) for p in result.outputs)
+        print(f"up to date: {names} ({result.chapters} chapters, {result.seconds:.2f} s)")
+        return 0
     for rel, enc in result.not_utf8:
         print(f"note: {rel} was not UTF-8: read as {enc}", file=sys.stderr)
     for w in result.warnings:
@@ -36,9 +40,10 @@ def run(args) -> int:
     if args.verbose:
         for c, ch in zip(result.cleaned, result.rendered, strict=True):
             print(f"  {ch.file_name:<40} {ch.label[:50]:<50} {ch.words:>7} words  {len(c.removals)} removed")
+    names = ", ".join(shown(p) for p in result.outputs)
     print(
         f"{result.chapters} chapters, {result.words:,} words, {size_text(result.size)} -> "
-        f"{shown(result.output)} ({result.seconds:.1f} s)"
+        f"{names} ({result.seconds:.1f} s)"
     )
     if result.report:
         print(f"cleaning report: {shown(result.report)}")
