@@ -8,6 +8,7 @@ import datetime
 import os
 import re
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
@@ -235,6 +236,21 @@ def _item(uid: str, file_name: str, media_type: str, content: bytes, properties=
     return item
 
 
+STALE_TEMPORARY_SECONDS = 3600
+
+
+def _prune_stale_temporaries(out_path: Path) -> None:
+    """Temporary files left by builds that were killed (SIGKILL leaves no chance to clean
+    up). Only old ones: a fresh one may belong to a build running right now."""
+    now = time.time()
+    for tmp in out_path.parent.glob(f".{out_path.name}.*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                tmp.unlink()
+        except OSError:
+            pass
+
+
 def write_epub(
     book: Book,
     chapters: list[Chapter],
@@ -309,6 +325,7 @@ def write_epub(
         "raise_exceptions": True,
     }
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    _prune_stale_temporaries(out_path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
