@@ -54,6 +54,7 @@ class Accessibility:
     hazards: tuple[str, ...]
     summary: str
     conforms_to: str | None
+    certified_by: str | None = None  # EPUB Accessibility 1.1 s5.2: required with a claim
 
 
 def part_title(folder: str) -> str:
@@ -226,7 +227,9 @@ def _metadata(eb: epub.EpubBook, book: Book, a11y: Accessibility) -> None:
         eb.add_metadata(None, "meta", hazard, {"property": "schema:accessibilityHazard"})
     eb.add_metadata(None, "meta", a11y.summary, {"property": "schema:accessibilitySummary"})
     if a11y.conforms_to:
-        eb.add_metadata(None, "meta", a11y.conforms_to, {"property": "dcterms:conformsTo"})
+        eb.add_metadata(None, "meta", a11y.conforms_to, {"property": "dcterms:conformsTo", "id": "conformance"})
+        if a11y.certified_by:
+            eb.add_metadata(None, "meta", a11y.certified_by, {"property": "a11y:certifiedBy", "refines": "#conformance"})
 
 
 def _item(uid: str, file_name: str, media_type: str, content: bytes, properties=()) -> epub.EpubItem:

@@ -30,7 +30,7 @@ def _error_line(err: BookError) -> str:
     return where + err.message
 
 
-COMMANDS = ("build", "clean")
+COMMANDS = ("init", "build", "clean", "list", "check", "watch")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -122,3 +122,7 @@ class Chapter:
     images_without_alt: int = 0
     has_footnotes: bool = False
     has_tables: bool = False
+    # (line, message) for accessibility problems the build reports as warnings: content
+    # images without alt text, raw-HTML tables without header cells. Any of them withdraws
+    # the book's conformance claim (a11y.derive).
+    accessibility_warnings: tuple[tuple[int | None, str], ...] = ()

@@ -20,7 +20,7 @@ from ebookgen.model import SCENE_BREAK, Chapter, Cleaned, Image
 from ebookgen.paths import inside_book
 from ebookgen.sanitize import escape_unknown_tags, sanitise
 
-RENDERER_VERSION = "1"  # bump when output for the same input changes (invalidates caches)
+RENDERER_VERSION = "2"  # bump when output for the same input changes (invalidates caches)
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -98,11 +98,24 @@ def document(title: str, body: str, settings: RenderSettings, language: str | No
     ).encode()
 
 
-def _section(key: str, label: str, inner: str, level: int) -> str:
+def _section(key: str, heading: str, inner: str, level: int) -> str:
     return (
         f'<section id="{key}" epub:type="chapter" role="doc-chapter" aria-labelledby="{key}-title">\n'
-        f'<h{level} id="{key}-title">{xml_escape(label)}</h{level}>\n{inner}\n</section>'
+        f'<h{level} id="{key}-title">{heading}</h{level}>\n{inner}\n</section>'
     )
+
+
+def heading_html(number: str | None, title: str | None, fallback: str, book_language: str,
+                 chapter_language: str | None) -> str:
+    """The chapter heading as XHTML. In a chapter written in another language, the words
+    ebookgen adds ("Chapter 12") keep the book's language, so a screen reader pronounces
+    them right (WCAG 3.1.2)."""
+    label = chapter_label(number, title, fallback)
+    if not chapter_language or chapter_language == book_language or not number:
+        return xml_escape(label)
+    lang = xml_escape(book_language)
+    prefix = f'<span lang="{lang}" xml:lang="{lang}">{xml_escape(f"Chapter {number}")}</span>'
+    return prefix + (f": {xml_escape(title)}" if title else "")
 
 
 def render_text_blocks(blocks: tuple[str, ...]) -> str:
@@ -128,29 +141,30 @@ def render(cleaned: Cleaned, settings: RenderSettings, book_root: Path) -> Chapt
     fallback = source.path.stem
     label = chapter_label(cleaned.number, cleaned.title, fallback)
     level = settings.heading_level
-    images: tuple[Image, ...] = ()
-    missing_alt = 0
-    footnotes = tables = False
+    md = MarkdownResult("")
     if source.fmt == "md":
-        inner, images, missing_alt, footnotes, tables = render_markdown(
-            "\n".join(cleaned.blocks), source.path, book_root, settings, level
-        )
+        md = render_markdown("\n".join(cleaned.blocks), source.path, book_root, settings, level)
+        inner = md.inner
         text_for_count = re.sub(r"<[^>]+>", " ", inner)
     else:
         inner = render_text_blocks(cleaned.blocks)
         text_for_count = " ".join(b for b in cleaned.blocks if b != SCENE_BREAK)
-    body = _section(key, label, inner, level)
+    heading = heading_html(cleaned.number, cleaned.title, fallback, settings.language, source.language)
+    body = _section(key, heading, inner, level)
     return Chapter(
         key=key,
         file_name=f"text/{key}.xhtml",
         label=label,
         volume=source.volume,
-        xhtml=document(label, body, settings),
+        # A chapter may declare its own language (Markdown front matter): screen readers
+        # switch voice on lang, and hyphenation follows it.
+        xhtml=document(label, body, settings, source.language),
         words=words_in(text_for_count),
-        images=images,
-        images_without_alt=missing_alt,
-        has_footnotes=footnotes,
-        has_tables=tables,
+        images=md.images,
+        images_without_alt=len(md.missing_alt),
+        has_footnotes=md.footnotes,
+        has_tables=md.tables,
+        accessibility_warnings=md.warnings,
     )
 
 
@@ -176,11 +190,36 @@ def _markdown(settings: RenderSettings) -> markdown.Markdown:
 
 _MD_CACHE: dict[str, markdown.Markdown] = {}
 
+DECORATIVE_CLASS = "decorative"  # `![](ornament.png){.decorative}`: an image that says nothing
+
+
+@dataclass(frozen=True)
+class MarkdownResult:
+    """A rendered Markdown chapter and what accessibility needs to know about it."""
+
+    inner: str
+    images: tuple[Image, ...] = ()
+    missing_alt: tuple[tuple[int | None, str], ...] = ()  # (line, src) of content images
+    tables_without_headers: tuple[int | None, ...] = ()  # lines of raw-HTML tables
+    footnotes: bool = False
+    tables: bool = False
+
+    @property
+    def warnings(self) -> tuple[tuple[int | None, str], ...]:
+        """(line, message) for the build to print as warnings, in line order."""
+        out = [
+            (line, f"image {src!r} has no alt text: describe it in ![...]({src}), or mark it "
+                   f"{{.{DECORATIVE_CLASS}}} if it carries no information")
+            for line, src in self.missing_alt
+        ]
+        out += [(line, "table without header cells (<th>): screen readers cannot name its columns")
+                for line in self.tables_without_headers]
+        return tuple(sorted(out, key=lambda w: (w[0] or 0, w[1])))
+
 
 def render_markdown(
     text: str, path: Path, book_root: Path, settings: RenderSettings, level: int
-) -> tuple[str, tuple[Image, ...], int, bool, bool]:
-    """(inner XHTML, images, images without alt, has footnotes, has tables)."""
+) -> MarkdownResult:
     fp = settings.fingerprint()
     md = _MD_CACHE.get(fp)
     if md is None:
@@ -192,15 +231,14 @@ def render_markdown(
         raise BookError(path, "Markdown nested too deeply to render: flatten the nesting") from None
     clean_html = sanitise(raw_html)
     root = lxml_html.fragment_fromstring(clean_html or "", create_parent="div")
-    images = _pack_images(root, path, book_root, text)
-    missing_alt = sum(1 for img in root.iter("img") if not (img.get("alt") or "").strip())
+    lines = _SourceLines(text)
+    images, missing_alt = _pack_images(root, path, book_root, lines)
     footnotes = _footnotes(root)
     _shift_headings(root, level)
-    tables = False
-    for table in root.iter("table"):
-        tables = True
-        for th in table.iter("th"):
-            th.set("scope", th.get("scope") or "col")
+    for hr in root.iter("hr"):
+        # `***` in a story is a scene break; the class gives it the same look as in .txt.
+        hr.set("class", "scene-break")
+    tables, headless = _tables(root, lines)
     for el in root.iter():
         if el.tag in ("td", "th") and el.get("style"):
             align = re.search(r"text-align:\s*(left|right|center)", el.get("style"))
@@ -214,18 +252,68 @@ def render_markdown(
     inner = (f"<p>{lead}</p>\n" if lead else "") + inner
     # lxml's HTML parser knows nothing of namespaces: give epub:type its prefix back.
     inner = inner.replace(' epubtype="', ' epub:type="')
-    return inner, images, missing_alt, footnotes, tables
+    return MarkdownResult(inner, images, missing_alt, headless, footnotes, tables)
+
+
+class _SourceLines:
+    """Line numbers for things found in the rendered HTML: the k-th image with a given src
+    is the k-th occurrence of that src in the Markdown text."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.seen: dict[str, int] = {}
+
+    def line_of(self, needle: str) -> int | None:
+        start = self.seen.get(needle, 0)
+        index = self.text.find(needle, start)
+        if index < 0:
+            index = self.text.find(needle)
+            if index < 0:
+                return None
+        self.seen[needle] = index + len(needle)
+        return self.text.count("\n", 0, index) + 1
+
+
+def _tables(root, lines: _SourceLines) -> tuple[bool, tuple[int | None, ...]]:
+    """Header cells name their column for screen readers (WCAG 1.3.1): Markdown tables
+    always have a header row; a raw-HTML table without any <th> is reported."""
+    found = False
+    headless = []
+    for table in root.iter("table"):
+        found = True
+        heads = list(table.iter("th"))
+        for th in heads:
+            if not th.get("scope"):
+                th.set("scope", _scope(th))
+        if not heads:
+            headless.append(lines.line_of("<table"))
+    return found, tuple(headless)
+
+
+def _scope(th) -> str:
+    """'col' for a header row; 'row' for a header cell that opens a row of data cells."""
+    row = th.getparent()
+    in_head = row.getparent() is not None and row.getparent().tag == "thead"
+    if not in_head and row.index(th) == 0 and any(c.tag == "td" for c in row):
+        return "row"
+    return "col"
 
 
 def _shift_headings(root, level: int) -> None:
-    """Headings inside a chapter sit below its title and never skip a level."""
+    """Headings inside a chapter sit below its title (h{level}) and never skip a level:
+    each heading goes at most one level deeper than the one before it (axe heading-order,
+    WCAG 1.3.1). `# A` / `### B` / `## C` become h2 / h3 / h3 under an h1 chapter title."""
     heads = [el for el in root.iter() if isinstance(el.tag, str) and re.fullmatch(r"h[1-6]", el.tag)]
     if not heads:
         return
     used = sorted({int(h.tag[1]) for h in heads})
-    mapping = {old: min(6, level + 1 + i) for i, old in enumerate(used)}
+    rank = {old: i for i, old in enumerate(used)}  # 0 for the biggest heading used
+    previous = level
     for h in heads:
-        h.tag = f"h{mapping[int(h.tag[1])]}"
+        wanted = level + 1 + rank[int(h.tag[1])]
+        new = min(wanted, previous + 1, 6)
+        h.tag = f"h{new}"
+        previous = new
 
 
 def _footnotes(root) -> bool:
@@ -263,11 +351,17 @@ def _footnotes(root) -> bool:
     return found
 
 
-def _pack_images(root, path: Path, book_root: Path, text: str) -> tuple[Image, ...]:
+def _pack_images(
+    root, path: Path, book_root: Path, lines: _SourceLines
+) -> tuple[tuple[Image, ...], tuple[tuple[int | None, str], ...]]:
+    """Copy each local image into the book (type from its bytes, name from its content);
+    return the images and the (line, src) of content images without alt text."""
     images: dict[str, Image] = {}
+    missing_alt: list[tuple[int | None, str]] = []
     for img in list(root.iter("img")):
         src = (img.get("src") or "").strip()
         parts = urlsplit(src)
+        line = lines.line_of(src) if src else None
         if not src or parts.scheme or parts.netloc or src.startswith("//"):
             # Nothing is ever fetched: a remote image is dropped, its alt text kept.
             alt = img.get("alt") or ""
@@ -277,9 +371,8 @@ def _pack_images(root, path: Path, book_root: Path, text: str) -> tuple[Image, .
             img.getparent().replace(img, span)
             continue
         rel_to_book = (path.parent / unquote(parts.path)).resolve()
-        line = _line_of(text, src)
 
-        def fail(msg: str, line=line) -> BookError:
+        def fail(msg: str, line=line, src=src) -> BookError:
             return BookError(path, f"image {src!r}: {msg}", line)
 
         try:
@@ -299,11 +392,19 @@ def _pack_images(root, path: Path, book_root: Path, text: str) -> tuple[Image, .
         name = f"images/{stem}-{digest}{ext}"
         images[name] = Image(name, media_type, data)
         img.set("src", "../" + name)
-        if img.get("alt") is None:
+        alt = (img.get("alt") or "").strip()
+        classes = (img.get("class") or "").split()
+        if DECORATIVE_CLASS in classes:
+            # Declared decorative by the author: empty alt and no role, so assistive
+            # technology skips it (WAI images tutorial, "decorative images").
             img.set("alt", "")
-    return tuple(images[k] for k in sorted(images))
-
-
-def _line_of(text: str, needle: str) -> int | None:
-    index = text.find(needle)
-    return text.count("\n", 0, index) + 1 if index >= 0 else None
+            img.set("role", "presentation")
+        elif not alt:
+            # Markdown cannot tell "decorative" from "forgot": `![](x.png)` is both. The
+            # image gets alt="" (a reader skips it rather than reading out a file name),
+            # and the build warns and withdraws alternativeText and the conformance claim.
+            img.set("alt", "")
+            missing_alt.append((line, src))
+        else:
+            img.set("alt", alt)
+    return tuple(images[k] for k in sorted(images)), tuple(missing_alt)

@@ -13,6 +13,7 @@ def add_parser(sub) -> None:
     b.add_argument("book_dir", nargs="?", default=".", metavar="BOOK_DIR", help="the book folder (default: .)")
     b.add_argument("-o", "--output", metavar="FILE", help="write the EPUB here instead")
     b.add_argument("-v", "--verbose", action="store_true", help="one line per chapter")
+    b.add_argument("--kepub", action="store_true", help="also write NAME.kepub.epub for Kobo e-readers")
     b.set_defaults(func=run)
 
 
@@ -29,6 +30,14 @@ def run(args) -> int:
 
     output = Path(args.output).resolve() if args.output else None
     result = build(Path(args.book_dir), output, progress=describe_progress())
+    if args.kepub:
+        from ebookgen.kepub import kepub_file, kepub_name
+
+        for p in result.outputs:
+            target = kepub_name(p)
+            if not (result.up_to_date and target.exists() and target.stat().st_mtime_ns >= p.stat().st_mtime_ns):
+                kepub_file(p, target)
+            print(f"kobo: {shown(target)}")
     if result.up_to_date:
         names = ", ".join(shown(p) for p in result.outputs)
         print(f"up to date: {names} ({result.chapters} chapters, {result.seconds:.2f} s)")
