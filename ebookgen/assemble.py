@@ -246,7 +246,13 @@ def _prune_stale_temporaries(out_path: Path) -> None:
     """Temporary files left by builds that were killed (SIGKILL leaves no chance to clean
     up). Only old ones: a fresh one may belong to a build running right now."""
     now = time.time()
-    for tmp in out_path.parent.glob(f".{out_path.name}.*.tmp"):
+    folder = out_path.parent
+    candidates = [
+        *folder.glob(f".{out_path.name}.*.tmp"),
+        *folder.glob(f".{out_path.stem}-report.html.*.tmp"),
+        *(folder / ".cache").glob("*/.*.tmp"),
+    ]
+    for tmp in candidates:
         try:
             if now - tmp.stat().st_mtime > STALE_TEMPORARY_SECONDS:
                 tmp.unlink()

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ebookgen import __version__
-from ebookgen.errors import BookError
+from ebookgen.errors import BookError, one_line
 
 
 def shown(path: Path) -> str:
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except BookError as err:
-        print(_error_line(err), file=sys.stderr)
+        print(one_line(_error_line(err)), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ebookgen.errors import BookError
-from ebookgen.languages import LANGUAGE_NAMES, is_language_tag, suggest_language
+from ebookgen.languages import LANGUAGE_NAMES, canonical_tag, is_language_tag, language_hint
 from ebookgen.model import Accessibility, Book, CleanOptions, Contributor
 from ebookgen.paths import inside_book
 
@@ -57,7 +57,7 @@ class _Doc:
             if isinstance(node, yaml.MappingNode):
                 found = None
                 for k, v in node.value:
-                    if k.value == key:
+                    if k.value == key or (isinstance(k, yaml.ScalarNode) and k.value == str(key)):
                         found = (k, v)
                         break
                 if found is None:
@@ -83,9 +83,13 @@ def _parse(path: Path) -> _Doc:
     except FileNotFoundError:
         raise BookError(path, "not found: create it (try 'ebookgen init')") from None
     except IsADirectoryError:
-        raise BookError(path, "is a folder, expected a YAML file") from None
+        raise BookError(path, "is a folder, expected a YAML file: remove the folder and write the file") from None
+    except OSError as exc:
+        raise BookError(path, f"cannot read: {exc.strerror}: check its permissions") from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise BookError(path, f"is {len(raw):,} bytes; a book.yaml should be a few lines")
+        raise BookError(
+            path, f"is {len(raw):,} bytes, over the 1 MB limit: a book.yaml holds a few lines of settings"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -106,38 +110,89 @@ def _parse(path: Path) -> _Doc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise BookError(path, f"YAML syntax error: {problem}", line) from None
+        raise BookError(path, f"YAML syntax error: {problem}: {_yaml_hint(problem)}", line) from None
     except yaml.YAMLError as exc:
-        raise BookError(path, f"YAML error: {exc}") from None
+        raise BookError(path, f"YAML error: {exc}: fix the YAML") from None
+    except RecursionError:
+        raise BookError(path, "YAML nested too deeply: flatten it") from None
     if data is None:
-        raise BookError(path, "is empty: it needs at least 'title' and 'language'", 1)
+        raise BookError(path, "is empty: it needs at least 'title' and 'language': write them", 1)
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        raise BookError(path, "must be a mapping of keys to values (title: ..., language: ...)", 1)
+        raise BookError(
+            path, "must be a mapping of keys to values: write one 'key: value' per line (title: ..., language: ...)", 1
+        )
+    _refuse_duplicate_keys(path, node)
     return _Doc(path, data, node)
+
+
+def _yaml_hint(problem: str) -> str:
+    """What to do about PyYAML's complaint, in the user's words."""
+    if "'\\t'" in problem or "\\t" in problem:
+        return "indent with spaces, not tabs"
+    if "constructor" in problem:
+        return "YAML tags (!!name) are not supported: remove the tag"
+    if "another document" in problem:
+        return "a book.yaml holds one document: remove the extra '---' line"
+    if "mapping values are not allowed" in problem:
+        return "put quotes around a value that contains ': '"
+    return "check the quotes, brackets and indentation on this line and the one before"
+
+
+def _refuse_duplicate_keys(path: Path, node: yaml.Node, depth: int = 0) -> None:
+    """PyYAML keeps the last of two equal keys without a word; a user who wrote `title:`
+    twice meant one of them."""
+    if depth > 50:
+        return
+    if isinstance(node, yaml.MappingNode):
+        seen: dict = {}
+        for key, value in node.value:
+            k = key.value if isinstance(key, yaml.ScalarNode) else None
+            if k is not None and k in seen:
+                raise BookError(
+                    path,
+                    f"duplicate key {k!r} (first on line {seen[k]}): keep only one",
+                    key.start_mark.line + 1,
+                )
+            if k is not None:
+                seen[k] = key.start_mark.line + 1
+            _refuse_duplicate_keys(path, value, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _refuse_duplicate_keys(path, item, depth + 1)
 
 
 # --- value checkers -------------------------------------------------------------------
 
 
 def _text(doc: _Doc, key: str, value: Any, *where: str | int) -> str:
-    if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
-        kind = "empty" if value is None else type(value).__name__
-        raise doc.error(f"{key}: expected text, got {kind}", *(where or (key,)))
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, datetime.date)):
+        kind = "empty" if value is None else {"dict": "a mapping", "list": "a list"}.get(
+            type(value).__name__, type(value).__name__
+        )
+        raise doc.error(f"{key}: expected text, got {kind}{_quote_hint(value)}", *(where or (key,)))
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     text = str(value).strip()
     if not text:
-        raise doc.error(f"{key}: must not be empty", *(where or (key,)))
+        raise doc.error(f"{key}: must not be empty: write a value, or remove the line", *(where or (key,)))
     if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
-        raise doc.error(f"{key}: contains control characters", *(where or (key,)))
+        raise doc.error(f"{key}: contains control characters: remove them", *(where or (key,)))
     return text
+
+
+def _quote_hint(value: Any) -> str:
+    if value is None:
+        return ": write a value after the colon, or remove the line"
+    if isinstance(value, bool):
+        return ": put the value in quotes (yes/no/true/false are read as true or false)"
+    return ": put the value in quotes"
 
 
 def _text_list(doc: _Doc, key: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return (_text(doc, key, value),)
     if not isinstance(value, list):
-        raise doc.error(f"{key}: expected a list of text", key)
+        raise doc.error(f"{key}: expected a list of text, such as [First, Second]", key)
     return tuple(_text(doc, key, v, key, i) for i, v in enumerate(value))
 
 
@@ -152,17 +207,78 @@ def _regex(doc: _Doc, key: str, value: Any, *where: str | int) -> str:
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise doc.error(f"{key}: invalid regular expression {pattern!r}: {exc}", *where) from None
+        raise doc.error(
+            f"{key}: invalid regular expression {pattern!r}: {exc}: fix it, or escape special "
+            "characters with a backslash",
+            *where,
+        ) from None
     return pattern
 
 
 def _file(doc: _Doc, root: Path, key: str, value: Any, kinds: tuple[str, ...]) -> Path:
     rel = _text(doc, key, value)
     path = inside_book(root, rel, lambda msg: doc.error(f"{key}: {msg}", key))
+    if path.is_dir():
+        raise doc.error(f"{key}: {rel} is a folder: name the file itself", key)
     if not path.is_file():
-        raise doc.error(f"{key}: file not found: {rel}", key)
+        raise doc.error(f"{key}: file not found: {rel} (paths are relative to the book folder)", key)
     if kinds and path.suffix.lower() not in kinds:
         raise doc.error(f"{key}: expected a {'/'.join(kinds)} file, got {rel}", key)
+    return path
+
+
+# The first bytes of the cover formats every reader shows (EPUB core media types).
+COVER_MAGIC = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"))
+MAX_COVER_BYTES = 20 * 1024 * 1024
+
+
+def _cover(doc: _Doc, root: Path, value: Any) -> Path:
+    """The cover must really be a PNG or JPEG (whatever its name says), checked here so the
+    error can point at the `cover:` line."""
+    path = _file(doc, root, "cover", value, (".jpg", ".jpeg", ".png"))
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(16)
+    except OSError as exc:
+        raise doc.error(f"cover: cannot read {path.name}: {exc.strerror}: check its permissions", "cover") from None
+    if size > MAX_COVER_BYTES:
+        raise doc.error(f"cover: {path.name} is {size / 2**20:.0f} MB: use an image under 20 MB", "cover")
+    if not any(head.startswith(magic) for magic, _ in COVER_MAGIC):
+        raise doc.error(
+            f"cover: {path.name} is not a PNG or JPEG image: save the cover as .png or .jpg", "cover"
+        )
+    return path
+
+
+# A url() or @import in the book's own stylesheet would point at a file the EPUB does not
+# carry, or at the web (nothing is ever fetched).
+_CSS_REFERENCE = re.compile(r"@import|url\s*\(", re.IGNORECASE)
+
+
+def _stylesheet(doc: _Doc, root: Path, value: Any) -> Path:
+    path = _file(doc, root, "css", value, (".css",))
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise doc.error(f"css: cannot read {path.name}: {exc.strerror}: check its permissions", "css") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise BookError(path, f"is {len(raw):,} bytes: a book's stylesheet should be a few KB")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BookError(path, "is not UTF-8 text: save it as UTF-8", raw[: exc.start].count(b"\n") + 1) from None
+    bad = re.search(r"[\x00-\x08\x0b\x0e-\x1f\x7f]", text)
+    if bad:
+        raise BookError(path, "contains control characters: is it really a stylesheet?", text.count("\n", 0, bad.start()) + 1)
+    m = _CSS_REFERENCE.search(text)
+    if m:
+        raise BookError(
+            path,
+            f"{m.group(0).rstrip('( ')}: the stylesheet may not load other files or web "
+            "resources (they are not packed into the EPUB): remove it",
+            text.count("\n", 0, m.start()) + 1,
+        )
     return path
 
 
@@ -254,7 +370,11 @@ def _clean(doc: _Doc, value: Any, known_sets: Callable[[], list[str]]) -> CleanO
         try:
             re.compile(pattern).sub(repl, "")
         except (re.error, IndexError) as exc:
-            raise doc.error(f"clean.replace: bad replacement {repl!r}: {exc}", "clean", "replace", i) from None
+            raise doc.error(
+                f"clean.replace: bad replacement {repl!r}: {exc}: refer only to groups the pattern "
+                "has (\\1 ...), or write \\\\ for a backslash",
+                "clean", "replace", i,
+            ) from None
         replace.append((pattern, repl, doc.line("clean", "replace", i) or 0))
     detect = value.get("detect_boilerplate", True)
     return CleanOptions(
@@ -327,6 +447,14 @@ KNOWN_KEYS = (
 )
 
 
+def _key_text(doc: _Doc, key: Any) -> str:
+    """The key as written in the file (`1`, `null`, `~`), to find its line."""
+    for k, _ in doc.node.value:
+        if isinstance(k, yaml.ScalarNode) and yaml.safe_load(k.value or "~") == key:
+            return k.value
+    return str(key)
+
+
 def _did_you_mean(word: str, choices) -> str:
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -350,28 +478,26 @@ def load_book(book_dir: Path, known_rule_sets: Callable[[], list[str]] | None = 
         from ebookgen.rulesets import builtin_names as known_rule_sets
     root = book_dir.resolve()
     if not root.is_dir():
-        raise BookError(book_dir, "book folder not found")
+        what = "is a file, not a book folder" if book_dir.exists() else "book folder not found"
+        raise BookError(book_dir, f"{what}: give the folder that holds book.yaml")
     path = root / CONFIG_NAME
     doc = _parse(path)
     data = doc.data
     for key in data:
         if not isinstance(key, str):
-            raise doc.error(f"keys must be text, got {key!r}", str(key))
+            raise doc.error(f"keys must be text, got {key!r}: remove it or write one of the known keys", _key_text(doc, key))
         if key not in KNOWN_KEYS:
             raise doc.error(f"unknown key {key!r}{_did_you_mean(key, KNOWN_KEYS)}", key)
     for key in ("title", "language"):
         if key not in data:
-            raise BookError(path, f"missing required key '{key}'", doc.line(key) if key in data else 1)
+            example = "The Title of the Book" if key == "title" else "en"
+            raise BookError(path, f"missing required key '{key}': add a line such as '{key}: {example}'", 1)
 
     title = _text(doc, "title", data["title"])
     language = _text(doc, "language", data["language"])
     if not is_language_tag(language):
-        hint = suggest_language(language)
-        raise doc.error(
-            f"language: {language!r} is not a language tag"
-            + (f" (did you mean {hint!r}?)" if hint else " (expected a BCP 47 tag such as 'en' or 'zh-Hans')"),
-            "language",
-        )
+        raise doc.error(f"language: {language!r} is not a language tag{language_hint(language)}", "language")
+    language = canonical_tag(language)
     if "author" in data and "authors" in data:
         raise doc.error("use either 'author' or 'authors', not both", "authors")
     authors: tuple[str, ...] = ()
@@ -391,19 +517,36 @@ def load_book(book_dir: Path, known_rule_sets: Callable[[], list[str]] | None = 
     if isinstance(chapters_spec, list):
         explicit = _text_list(doc, "chapters", chapters_spec)
         for i, entry in enumerate(explicit):
-            inside_book(root, entry.split("*")[0] or ".", lambda msg, i=i: doc.error(f"chapters: {msg}", "chapters", i))
+            fixed = entry.split("*")[0].split("?")[0].split("[")[0] or "."
+            inside_book(root, fixed, lambda msg, i=i, e=entry, f=fixed: doc.error(
+                f"chapters: {msg.replace(repr(f), repr(e))}", "chapters", i))
         chapters_dir = root
     else:
         rel = _text(doc, "chapters", chapters_spec)
         chapters_dir = inside_book(root, rel, lambda msg: doc.error(f"chapters: {msg}", "chapters"))
+        if "chapters" not in data and not chapters_dir.is_dir():
+            what = "is a file, not a folder" if chapters_dir.exists() else "folder not found"
+            raise BookError(
+                chapters_dir,
+                f"{what}: put the chapter files in a 'chapters' folder beside book.yaml "
+                "(or name another folder with 'chapters:' in book.yaml)",
+            )
+        if chapters_dir.is_file():
+            raise doc.error(f"chapters: {rel} is a file, not a folder: name the folder that holds the chapters", "chapters")
         if not chapters_dir.is_dir():
-            raise doc.error(f"chapters: folder not found: {rel}", "chapters")
+            raise doc.error(
+                f"chapters: folder not found: {rel} (paths are relative to the book folder)", "chapters"
+            )
 
     slug = slugify(title) or "book"
     output_rel = _text(doc, "output", data["output"]) if "output" in data else f"build/{slug}.epub"
     output = inside_book(root, output_rel, lambda msg: doc.error(f"output: {msg}", "output"), must_exist=False)
     if output.suffix.lower() != ".epub":
         raise doc.error(f"output: expected a .epub file name, got {output_rel}", "output")
+    if output.is_dir():
+        raise doc.error(f"output: {output_rel} is a folder: give a file name such as build/book.epub", "output")
+    if output == path or output in (chapters_dir, root):
+        raise doc.error(f"output: {output_rel} would overwrite the book's own files: write into build/", "output")
 
     series_index = None
     if "series_index" in data:
@@ -444,8 +587,8 @@ def load_book(book_dir: Path, known_rule_sets: Callable[[], list[str]] | None = 
         series_index=series_index,
         rights=optional("rights"),
         contributors=_contributors(doc, data["contributors"]) if "contributors" in data else (),
-        cover=_file(doc, root, "cover", data["cover"], (".jpg", ".jpeg", ".png")) if "cover" in data else None,
-        css=_file(doc, root, "css", data["css"], (".css",)) if "css" in data else None,
+        cover=_cover(doc, root, data["cover"]) if "cover" in data else None,
+        css=_stylesheet(doc, root, data["css"]) if "css" in data else None,
         smart_typography=_bool(doc, "smart_typography", data["smart_typography"])
         if "smart_typography" in data
         else False,

@@ -42,6 +42,39 @@ def is_language_tag(tag: str) -> bool:
     return lang in ISO_639_1 or lang in ISO_639_3_EXTRA
 
 
+def canonical_tag(tag: str) -> str:
+    """BCP 47 case conventions (RFC 5646 2.1.1): 'EN' -> 'en', 'zh-hant-tw' -> 'zh-Hant-TW',
+    'SR-LATN' -> 'sr-Latn'. Tags compare case-insensitively, but readers and Ace look the
+    primary subtag up as written."""
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    private = False
+    for part in parts[1:]:
+        if private or len(part) == 1:
+            private = private or part.lower() == "x"
+            out.append(part.lower())
+        elif len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif len(part) == 2 and part.isalpha():
+            out.append(part.upper())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+def language_hint(text: str) -> str:
+    """The end of the 'not a language tag' message: a suggestion, or what a tag looks like."""
+    hint = suggest_language(text)
+    if hint:
+        return f" (did you mean {hint!r}?)"
+    if text.strip().lower().startswith("x-"):
+        return (
+            " (a private-use tag has no language readers know: put a real one first, "
+            f"such as 'en-{text.strip()}')"
+        )
+    return " (expected a BCP 47 tag such as 'en' or 'zh-Hans')"
+
+
 def suggest_language(text: str) -> str | None:
     word = text.strip().lower().replace("_", "-")
     if word in LANGUAGE_NAMES:

@@ -245,11 +245,14 @@ def render_markdown(
             del el.attrib["style"]
             if align:
                 el.set("class", f"align-{align.group(1)}")
-    inner = "\n".join(
-        etree.tostring(child, method="xml", encoding="unicode", with_tail=False) for child in root
-    )
-    lead = xml_escape(root.text.strip()) if root.text and root.text.strip() else ""
-    inner = (f"<p>{lead}</p>\n" if lead else "") + inner
+    parts = []
+    if root.text and root.text.strip():
+        parts.append(f"<p>{xml_escape(root.text.strip())}</p>")
+    for child in root:
+        parts.append(etree.tostring(child, method="xml", encoding="unicode", with_tail=False))
+        if child.tail and child.tail.strip():  # text between blocks is story too
+            parts.append(f"<p>{xml_escape(child.tail.strip())}</p>")
+    inner = "\n".join(parts)
     # lxml's HTML parser knows nothing of namespaces: give epub:type its prefix back.
     inner = inner.replace(' epubtype="', ' epub:type="')
     return MarkdownResult(inner, images, missing_alt, headless, footnotes, tables)
@@ -265,11 +268,16 @@ class _SourceLines:
 
     def line_of(self, needle: str) -> int | None:
         start = self.seen.get(needle, 0)
-        index = self.text.find(needle, start)
-        if index < 0:
-            index = self.text.find(needle)
+        index = -1
+        # Prefer the forms an image source takes in Markdown or HTML over a bare substring.
+        for form in (f"({needle})", f"({needle} ", f'"{needle}"', f"'{needle}'", needle):
+            index = self.text.find(form, start)
             if index < 0:
-                return None
+                index = self.text.find(form)
+            if index >= 0:
+                break
+        if index < 0:
+            return None
         self.seen[needle] = index + len(needle)
         return self.text.count("\n", 0, index) + 1
 
@@ -378,14 +386,14 @@ def _pack_images(
         try:
             relative = rel_to_book.relative_to(book_root).as_posix()
         except ValueError:
-            raise fail("points outside the book folder") from None
+            raise fail("points outside the book folder: keep images inside it") from None
         image_path = inside_book(book_root, relative, fail)
         if not image_path.is_file():
-            raise fail("file not found")
+            raise fail("file not found (the path is relative to the chapter file)")
         data = image_path.read_bytes()
         kind = sniff_image(data)
         if kind is None:
-            raise fail("is not a PNG, JPEG, GIF or WebP image")
+            raise fail("is not a PNG, JPEG, GIF or WebP image: convert it or remove the reference")
         media_type, ext = kind
         digest = hashlib.sha256(data).hexdigest()[:12]
         stem = re.sub(r"[^a-z0-9]+", "-", PurePosixPath(relative).stem.lower()).strip("-") or "image"

@@ -93,7 +93,11 @@ def discover(book: Book) -> list[Path]:
             )
             matches = [m for m in matches if m.is_file() and not _is_leftover(m)]
             if not matches:
-                raise BookError(book.config_path, f"chapters: no file matches {entry!r}", _list_line(book, i))
+                raise BookError(
+                    book.config_path,
+                    f"chapters: no file matches {entry!r}: check the name (paths are relative to the book folder)",
+                    _list_line(book, i),
+                )
             for m in matches:
                 if m.suffix.lower() not in CHAPTER_SUFFIXES:
                     raise BookError(
@@ -105,10 +109,23 @@ def discover(book: Book) -> list[Path]:
                     seen.add(m)
                     paths.append(m)
     for path in paths:
+        _check_size(path)
         resolved = path.resolve()
         if root not in resolved.parents:
-            raise BookError(path, "leads outside the book folder (a symlink?): refusing to read it")
+            raise BookError(
+                path, "leads outside the book folder (a symlink?): copy the file into the book instead"
+            )
     return paths
+
+
+def _check_size(path: Path) -> None:
+    """Refuse an oversized chapter before any stage reads it into memory."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise BookError(path, f"cannot read: {exc.strerror}: check that the file is readable") from None
+    if size > MAX_CHAPTER_BYTES:
+        raise BookError(path, f"is {size / 2**20:.0f} MB, over the 64 MB limit for one chapter: split it into chapters")
 
 
 def _list_line(book: Book, index: int) -> int | None:
@@ -139,12 +156,9 @@ def decode(raw: bytes, path: Path) -> tuple[str, str]:
                 return raw.decode(name), name
             except UnicodeDecodeError as exc:
                 raise _undecodable(path, raw, exc.start, name) from None
-    utf8_error = None
-    if b"\x00" not in raw:  # NULs are valid UTF-8, but no text file has them
-        try:
-            return raw.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError as exc:
-            utf8_error = exc
+    kind = binary_kind(raw)
+    if kind:
+        raise BookError(path, f"is binary ({kind}), not text: remove it from the chapters or save it as text", 1)
     sample = raw[:4096]
     if sample.count(b"\x00") * 4 >= len(sample) > 16:
         # UTF-16 without a BOM: every other byte of ASCII text is NUL.
@@ -157,12 +171,23 @@ def decode(raw: bytes, path: Path) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     if b"\x00" in raw:
-        offset = raw.index(b"\x00")
-        raise BookError(
-            path,
-            f"is binary, not text (a NUL byte at offset {offset}): remove it or save it as text",
-            raw[:offset].count(b"\n") + 1,
-        )
+        # A few stray NULs (a scraper's artefact) are dropped: XML cannot carry them and
+        # the story around them survives. More than that is not a text file.
+        nuls = raw.count(b"\x00")
+        if nuls * 100 > len(raw) or not _looks_like_text(raw[:65536].replace(b"\x00", b"").decode("latin-1")):
+            offset = raw.index(b"\x00")
+            raise BookError(
+                path,
+                f"is binary, not text ({nuls:,} NUL bytes, the first at offset {offset}): "
+                "remove it from the chapters or save it as text",
+                raw[:offset].count(b"\n") + 1,
+            )
+        raw = raw.replace(b"\x00", b"")
+    utf8_error = None
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
     from charset_normalizer import from_bytes  # imported late: only legacy files pay for it
 
     # A looser chaos threshold than the default 0.2: the candidates are few, and real
@@ -177,13 +202,41 @@ def decode(raw: bytes, path: Path) -> tuple[str, str]:
         raise _undecodable(path, raw, exc.start, name) from None
 
 
+# The openings of the binary files most often dropped into a chapters folder by mistake.
+BINARY_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive: an EPUB, DOCX or ODT?"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office document"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"\x7fELF", "a program"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+
+
+def binary_kind(raw: bytes) -> str | None:
+    """What a binary file is, from its first bytes; None for anything that may be text."""
+    if raw[:4] == b"RIFF" and raw[8:12] == b"WEBP":
+        return "a WebP image"
+    return next((kind for magic, kind in BINARY_MAGIC if raw.startswith(magic)), None)
+
+
 def _looks_like_text(text: str) -> bool:
     controls = sum(1 for ch in text[:4096] if ch < " " and ch not in "\n\r\t")
     return controls <= len(text[:4096]) // 100
 
 
 def _undecodable(path: Path, raw: bytes, offset: int, name: str) -> BookError:
-    line = raw[:offset].count(b"\n") + 1
+    try:  # count lines in characters: in UTF-16, a byte 0x0A is not always a newline
+        line = raw[:offset].decode(name, errors="replace").count("\n") + 1
+    except LookupError:
+        line = raw[:offset].count(b"\n") + 1
     return BookError(
         path,
         f"cannot decode the text (tried {name} and common legacy encodings; "
@@ -207,12 +260,12 @@ def front_matter(text: str, path: Path) -> tuple[str, str | None]:
         fields[key.strip().lower()] = (value.strip().strip("'\""), n)
     language = None
     if "language" in fields:
-        from ebookgen.languages import is_language_tag
+        from ebookgen.languages import canonical_tag, is_language_tag, language_hint
 
         value, line = fields["language"]
         if not is_language_tag(value):
-            raise BookError(path, f"language: {value!r} is not a language tag", line)
-        language = value
+            raise BookError(path, f"language: {value!r} is not a language tag{language_hint(value)}", line)
+        language = canonical_tag(value)
     return "\n" * m.group(0).count("\n") + text[m.end():], language
 
 
@@ -221,13 +274,11 @@ def read_source(path: Path, chapters_dir: Path) -> Source:
         rel = path.relative_to(chapters_dir).as_posix()
     except ValueError:
         rel = path.name
+    _check_size(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_CHAPTER_BYTES:
-            raise BookError(path, f"is {size / 2**20:.0f} MB; chapters over 64 MB are refused")
         raw = path.read_bytes()
     except OSError as exc:
-        raise BookError(path, f"cannot read: {exc.strerror}") from None
+        raise BookError(path, f"cannot read: {exc.strerror}: check that the file is readable") from None
     text, encoding = decode(raw, path)
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     fmt = CHAPTER_SUFFIXES[path.suffix.lower()]

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ebookgen.cli import shown
+from ebookgen.errors import BookError
 
 
 def add_parser(sub) -> None:
@@ -25,10 +26,22 @@ def size_text(n: float) -> str:
     return f"{n:.1f} GB"
 
 
+def output_path(option: str | None) -> Path | None:
+    """-o FILE: an .epub file name, never a folder."""
+    if not option:
+        return None
+    output = Path(option).resolve()
+    if output.is_dir():
+        raise BookError(output, "is a folder: give a file name such as book.epub")
+    if output.suffix.lower() != ".epub":
+        raise BookError(output, "expected a .epub file name")
+    return output
+
+
 def run(args) -> int:
     from ebookgen.build import build, describe_progress
 
-    output = Path(args.output).resolve() if args.output else None
+    output = output_path(args.output)
     result = build(Path(args.book_dir), output, progress=describe_progress())
     if args.kepub:
         from ebookgen.kepub import kepub_file, kepub_name

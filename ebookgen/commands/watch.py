@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from ebookgen.cli import shown
+from ebookgen.commands.build import output_path
 from ebookgen.errors import BookError
 
 DEBOUNCE_MS = 400
@@ -50,7 +51,7 @@ def run(args) -> int:
     from watchfiles import watch
 
     book_dir = Path(args.book_dir).resolve()
-    output = Path(args.output).resolve() if args.output else None
+    output = output_path(args.output)
     if not (book_dir / "book.yaml").is_file():
         raise BookError(book_dir / "book.yaml", "not found: nothing to watch")
     build_dir = (output.parent if output else book_dir / "build").resolve()
