@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import glob
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -71,19 +72,16 @@ def discover(book: Book) -> list[Path]:
     root = book.root
     if book.chapters is None:
         folder = book.chapters_dir
-        found = []
-        for path in folder.rglob("*"):
-            rel_parts = path.relative_to(folder).parts
-            if any(p.startswith(".") for p in rel_parts) or _is_leftover(path):
-                continue
-            if path.suffix.lower() in CHAPTER_SUFFIXES and path.is_file():
-                found.append(path)
+        found = _scan(folder, root)
         if not found:
             raise BookError(
                 folder,
                 "no chapter files (.txt, .md, .markdown) found: put the chapters in this folder",
             )
-        paths = sorted(found, key=lambda p: natural_key(p.relative_to(folder).as_posix()))
+        found.sort(key=lambda item: natural_key(item[0]))
+        for rel, _, size in found:
+            _check_size(folder / rel, size)
+        return [folder / rel for rel, _, _ in found]
     else:
         paths, seen = [], set()
         for i, entry in enumerate(book.chapters):
@@ -118,10 +116,44 @@ def discover(book: Book) -> list[Path]:
     return paths
 
 
-def _check_size(path: Path) -> None:
+def _scan(folder: Path, root: Path, prefix: str = "", seen: set | None = None) -> list[tuple[str, bool, int]]:
+    """(relative path, was a symlink, size) of every chapter file under `folder`, with one
+    scandir per folder (thousands of chapters: no per-file path resolution). Hidden
+    entries and editor leftovers are skipped; a symlink is followed only if it stays
+    inside the book folder."""
+    found = []
+    seen = set() if seen is None else seen
+    real = os.path.realpath(folder)
+    if real in seen:  # a symlinked folder pointing back up: read each folder once
+        return found
+    seen.add(real)
+    try:
+        entries = list(os.scandir(folder))
+    except OSError as exc:
+        raise BookError(folder, f"cannot read the folder: {exc.strerror}") from None
+    for entry in entries:
+        name = entry.name
+        if name.startswith(".") or _is_leftover(Path(name)):
+            continue
+        rel = prefix + name
+        link = entry.is_symlink()
+        if link:
+            target = Path(entry.path).resolve()
+            if target != root and root not in target.parents:
+                raise BookError(
+                    Path(entry.path), "leads outside the book folder (a symlink?): copy the file into the book instead"
+                )
+        if entry.is_dir():
+            found += _scan(Path(entry.path), root, rel + "/", seen)
+        elif Path(name).suffix.lower() in CHAPTER_SUFFIXES and entry.is_file():
+            found.append((rel, link, entry.stat().st_size))
+    return found
+
+
+def _check_size(path: Path, size: int | None = None) -> None:
     """Refuse an oversized chapter before any stage reads it into memory."""
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size if size is None else size
     except OSError as exc:
         raise BookError(path, f"cannot read: {exc.strerror}: check that the file is readable") from None
     if size > MAX_CHAPTER_BYTES:
