@@ -129,10 +129,15 @@ def render_text_blocks(blocks: tuple[str, ...]) -> str:
     return "\n".join(out)
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_NON_CJK_WORD = re.compile(r"[^\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+
+
 def words_in(text: str) -> int:
     """Words for the summary: spaces separate words, and each CJK character counts as one."""
-    cjk = len(re.findall(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]", text))
-    return len(re.findall(r"[^\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+", text)) + cjk
+    if not _CJK.search(text):
+        return len(text.split())
+    return len(_NON_CJK_WORD.findall(text)) + len(_CJK.findall(text))
 
 
 def render(cleaned: Cleaned, settings: RenderSettings, book_root: Path) -> Chapter:
