@@ -12,15 +12,23 @@ from dataclasses import dataclass, field
 from ebookgen.fold import fold, line_key
 from ebookgen.headers import parse_header
 from ebookgen.rulesets import TLDS, Site, site_matcher
-from ebookgen.textshapes import is_scene_break
+from ebookgen.textshapes import is_scene_break, promo_share
 
 EDGE_LINES = 6  # non-empty lines at each end of a chapter that count as its head or tail
 MIN_CHAPTERS = 3
 MIN_SHARE = 0.10  # of all chapters
 MIN_EDGE_SHARE = 0.8  # of a line's occurrences that must be at an edge
+MIN_SPLICED_CHAPTERS = 2
+# What every DOMAIN match holds: a dot, then a top-level domain. Cheap to look for first.
+DOMAIN_HINT = re.compile(r"\.\s?(?:" + TLDS + r")(?![a-z0-9])", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
+# Words in the name of a site that hosts novels ('novelzzz', 'readwn', 'wuxiabox').
+NOVEL_SITE_WORDS = re.compile(
+    r"novel|read|book|wuxia|manga|manhua|webnovel|fic|mtl|translat|chapter|scan|lnmtl|lightn"
+)
 DOMAIN = re.compile(
-    r"(?<![a-z0-9.@])(?:https?://)?(?:www\.)?(?P<name>[a-z0-9][a-z0-9-]{2,40})"
+    # possessive: the name cannot give letters back to '\s?\.', so no backtracking per word
+    r"(?<![a-z0-9.@])(?:https?://)?(?:www\.)?(?P<name>[a-z0-9][a-z0-9-]{2,40}+)"
     r"\s?\.\s?(?P<tld>" + TLDS + r")(?![a-z0-9])",
     re.IGNORECASE,
 )
@@ -51,16 +59,40 @@ def signature(text: str) -> ChapterSignature:
     head, tail = edges(text)
     edge_lines = [ln for ln in head + tail if not is_scene_break(ln) and parse_header(ln) is None]
     edge_domains = set()
-    for ln in edge_lines:
-        for m in DOMAIN.finditer(fold(ln)):
-            edge_domains.add(m.group("name").lower())
-    counts = Counter(m.group("name").lower() for m in DOMAIN.finditer(fold(text)))
+    counts: Counter = Counter()
+    folded = fold(text)
+    if DOMAIN_HINT.search(folded):
+        for ln in edge_lines:
+            for m in DOMAIN.finditer(fold(ln)):
+                edge_domains.add(m.group("name").lower())
+        counts = Counter(m.group("name").lower() for m in DOMAIN.finditer(folded))
     return ChapterSignature(
         edge_keys=frozenset(edge_key(ln) for ln in edge_lines),
         edge_raw=frozenset(edge_lines),
         edge_domains=frozenset(edge_domains),
         all_domains=tuple(sorted(counts.items())),
     )
+
+
+def junk_like(key: str) -> bool:
+    """Could this recurring edge line be a site's and not the story's? Dialogue and game
+    messages ('“...,” Fatty Wu said', '[Ding! ...]', '<Level Up!>') never are; a line with an
+    address, a short tag, or a promotional sentence may be. A recurring story sentence
+    ('Chapter 7 of the contract stated ...' in many chapters) is kept as a candidate."""
+    k = key.strip()
+    if not k or k[0] in "“\"'‘「『":
+        return False
+    if k[0] in "[<【(" and k[-1] in "]>】)" and not DOMAIN.search(k):
+        return False
+    # An address counts for nothing by itself: 'The market~x.net~ below the gate ...' repeated
+    # at many chapter edges is a story line with a spliced address (cut as a learnt site).
+    k = DOMAIN.sub(" ", k).strip()
+    words, share, strong = promo_share(k)
+    if not words:
+        return True
+    if words <= 6 and not re.search(r"[.!?…]$", k):
+        return True  # a tag: '©SiteName', 'Sponsored Content'
+    return strong and share >= 0.5
 
 
 @dataclass
@@ -97,7 +129,7 @@ def detect(signatures: list[ChapterSignature], texts: list[str]) -> Boilerplate:
     for k in frequent:
         count = key_counts[k]
         edge_share = count / max(count, anywhere[k])
-        if count >= need and edge_share >= MIN_EDGE_SHARE and len(k) >= 3:
+        if count >= need and edge_share >= MIN_EDGE_SHARE and len(k) >= 3 and junk_like(k):
             lines.add(k)
         else:
             candidates.append((k, count))
@@ -109,5 +141,11 @@ def detect(signatures: list[ChapterSignature], texts: list[str]) -> Boilerplate:
             sites.append(site_matcher("learnt.site", name))
         elif count >= MIN_CHAPTERS:
             candidates.append((name, count))
+    # A novel-site-like name ('novelzzz.net') that turns up in several chapters, wherever it
+    # sits, is a site splicing its address into the text, not something the story mentions.
+    learnt = {s.name for s in sites}
+    for name, count in sorted(dom_any.items()):
+        if count >= MIN_SPLICED_CHAPTERS and name not in learnt and NOVEL_SITE_WORDS.search(name):
+            sites.append(site_matcher("learnt.site", name))
     candidates.sort(key=lambda kc: (-kc[1], kc[0]))
     return Boilerplate(frozenset(lines), tuple(sites), candidates)

@@ -5,20 +5,27 @@ When in doubt a line is kept: removing a story sentence is worse than leaving a 
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from ebookgen.boilerplate import DOMAIN, EDGE_LINES, Boilerplate, edge_key
-from ebookgen.fold import fold, line_key, squash
+from ebookgen.boilerplate import DOMAIN, DOMAIN_HINT, EDGE_LINES, NOVEL_SITE_WORDS, Boilerplate, edge_key
+from ebookgen.fold import fold, key_of_folded, line_key, squash, squash_lines
 from ebookgen.headers import Header, header_from_filename, parse_header
 from ebookgen.model import SCENE_BREAK, Cleaned, Removal, Source
-from ebookgen.rulesets import Rules, Site
-from ebookgen.textshapes import is_scene_break
+from ebookgen.rulesets import TLDS, Rules, Site
+from ebookgen.textshapes import LEFTOVER_WORDS, PROMO, STRONG_PROMO, is_scene_break, promo_share
 
 # Characters XML 1.0 forbids (C0 controls but tab and newline, lone surrogates, U+FFFE/F).
 INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-ZERO_WIDTH_JUNK = re.compile("[\u200b\u2060\ufeff]")
+# Invisible characters scrapers leave inside words (zero-width space, word joiner, BOM, soft
+# hyphen, Mongolian vowel separator). ZWJ/ZWNJ stay: scripts and emoji sequences need them.
+ZERO_WIDTH_JUNK = re.compile("[\u200b\u2060\ufeff\u00ad\u180e]")
+# HTML entities left in saved text ('&nbsp;', '&amp;', '&#8217;'). A plain-text chapter has no
+# markup, so they are decoded; Markdown decodes them itself, except the invisible ones.
+HTML_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,9}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+BLANK_ENTITY = re.compile(r"&(?:nbsp|ensp|emsp|thinsp|zwsp|#160|#xa0|#8203|#x200b);", re.IGNORECASE)
 # UTF-8 read as cp1252/latin-1: a lead byte followed by a continuation byte's look.
 MOJIBAKE = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
@@ -29,18 +36,23 @@ JUNK_PUNCT_LINE = re.compile(r"[\s:;.,|/\\'`^]+")
 ELLIPSIS_LINE = re.compile(r"\s*(?:(?:\.\s?){2,}|…+|。{2,})\s*")
 # Delimiters sites wrap a spliced address in; they go with the address.
 OPENERS, CLOSERS = "~【[(<«*|{", "~】])>»*|}"
-# Words of a promotional line: with a site name and few other words, the line is junk.
-PROMO = re.compile(
-    r"\b(read|reading|visit|latest|chapters?|source|content|novels?|updates?|faster|find|"
-    r"support|translat\w*|original|website|site|available|free|click|at|on|from|only|first|"
-    r"more|www|com|net|org|for|the|this|is|of|and|please|best|experience|hosted|stolen|"
-    r"published|found|full|online|novel\w*|here|to|go|by|our|official|version)\b",
-    re.IGNORECASE,
+# An address no rule knows, however disguised ('novelzzz(.)net', 'n o v e l z z z . n e t',
+# 'n.o.v.e.l.z.z.z.net'): never removed for itself, only as evidence that the sentence around
+# it is an advertisement (see _promo_sentences).
+LOOSE_ADDRESS = re.compile(
+    r"(?<![a-z0-9@])(?:h\s?t\s?t\s?p\s?s?\s?:\s?/\s?/\s?)?(?:w\s?w\s?w\s?\.\s?)?"
+    r"(?:[a-z0-9][a-z0-9-]{2,40}+|(?:[a-z0-9][\s.\-_*/\\|~]{1,2}){3,40}[a-z0-9])"
+    r"\s{0,2}(?:\.|\(\s?\.\s?\)|\[\s?\.\s?\]|\{\s?\.\s?\}|\(dot\)|\[dot\]|\bdot\b)\s{0,2}"
+    r"(?:c\W{0,2}[o0]\W{0,2}m|n\W{0,2}e\W{0,2}t|[o0]\W{0,2}r\W{0,2}g|" + TLDS + r")(?![a-z0-9])"
 )
+# A quick test before LOOSE_ADDRESS: a dot (or 'dot') then a top-level domain.
+LOOSE_HINT = re.compile(
+    r"(?:\.|\bdot\b)[\s)\]}]{0,3}(?:c\W{0,2}[o0]\W{0,2}m|n\W{0,2}e\W{0,2}t|[o0]\W{0,2}r\W{0,2}g|(?:" + TLDS + r")\b)"
+)
+# A sentence ends at . ! ? (and CJK ones), possibly behind a closing quote, before a space.
+SENTENCE_END = re.compile(r"[.!?。！？…]+[\"”’'»」』)\]]*\s+")
+DIALOGUE_QUOTES = set("“”\"«»「」『』")
 CJK_PROMO = re.compile(r"本站|网址|地址|域名|首发|最新章节|手机版|阅读|记住|笔趣阁|无弹窗")
-NOVEL_SITE_WORDS = re.compile(
-    r"novel|read|book|wuxia|manga|manhua|webnovel|fic|mtl|translat|chapter|scan|lnmtl|lightn"
-)
 MAX_RULE_LINE = 400
 MAX_BOILERPLATE_WORDS = 30  # longer lines are story: line rules are not tried on them
 
@@ -53,9 +65,16 @@ class BookContext:
     boilerplate: Boilerplate
 
 
-def normalise(text: str) -> str:
-    """Mojibake repaired (ftfy, only on lines that show it), NFC, and characters XML
-    cannot carry removed."""
+def _entity(m: re.Match) -> str:
+    decoded = html.unescape(m.group(0))
+    return decoded if decoded != m.group(0) else m.group(0)
+
+
+def normalise(text: str, fmt: str = "txt") -> str:
+    """Mojibake repaired (ftfy, only on lines that show it), NFC, HTML entities decoded in
+    plain text, and characters XML cannot carry or a reader cannot see removed."""
+    if "&" in text:
+        text = HTML_ENTITY.sub(_entity, text) if fmt == "txt" else BLANK_ENTITY.sub(" ", text)
     text = INVALID_XML.sub("", text)
     text = ZERO_WIDTH_JUNK.sub("", text)
     if MOJIBAKE.search(text):
@@ -83,6 +102,9 @@ def _expand_span(line: str, start: int, end: int) -> tuple[int, int]:
         start -= 1
     while end < len(line) and line[end] == "~":
         end += 1
+    if end < len(line) and line[end] == "/":  # the rest of a URL: '/book/123?x=1'
+        path = re.match(r"/[^\s\"“”'‘’<>]*", line[end:])
+        end += len(path.group(0).rstrip(".,;:!?)]")) if path else 0
     return start, end
 
 
@@ -113,12 +135,61 @@ def _residue_is_promo(rest: str) -> bool:
     words ('Read the latest chapters at', '本站地址：'), story otherwise."""
     if CJK_PROMO.search(rest) and len(rest) <= 60:
         return True
-    words = re.findall(r"[^\W_]+", rest)
+    if any(q in rest for q in DIALOGUE_QUOTES):
+        return False
+    words, share, strong = promo_share(rest)
     if not words:
         return True
-    if len(words) > 14:
+    if words > 14:
         return False
-    return sum(1 for w in words if PROMO.fullmatch(w)) >= max(1, int(len(words) * 0.6))
+    # 'The was heavy.' (from 'The box novel was heavy.') has one function word: not enough.
+    return share >= 0.6 and (strong or words <= 2 and share == 1.0)
+
+
+def _inside_quotes(line: str, pos: int) -> bool:
+    """Is `pos` inside quoted speech? ('“Go to novelworld.com,” she said.')"""
+    before = line[:pos]
+    if before.count("“") > before.count("”") or before.count("«") > before.count("»"):
+        return True
+    return before.count('"') % 2 == 1
+
+
+def _sentence_bounds(line: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence of `line` that holds [start, end); sentence ends inside it (the dots of
+    an address) do not count."""
+    s, e = 0, len(line)
+    for m in SENTENCE_END.finditer(line):
+        if m.end() <= start:
+            s = m.end()
+        elif m.start() >= end:
+            e = m.end()
+            break
+    return s, e
+
+
+def _sentence_is_promo(residue: str, book_title: str) -> bool:
+    """What is left of a sentence once its addresses are gone: an advertisement if it is
+    short, made of promotional words, and names at least one strong one ('Visit for more
+    chapters', 'Please read on'). Dialogue is never an advertisement."""
+    if any(q in residue for q in DIALOGUE_QUOTES):
+        return False
+    if book_title:
+        residue = re.sub(r"['‘’]?\s*" + re.escape(book_title) + r"\s*['‘’]?", " ", residue, flags=re.IGNORECASE)
+    if CJK_PROMO.search(residue) and len(residue) <= 60:
+        return True
+    words, share, strong = promo_share(residue)
+    if not words:
+        return True
+    return words <= 20 and strong and share >= 0.6
+
+
+def _leftover_is_promo(rest: str) -> bool:
+    """What an advertisement sentence leaves on its line: 'Enjoying the story?' before
+    'Check out novelzzz.net'. Only a few words, every one of them a promoter's."""
+    words = re.findall(r"[^\W_]+", fold(rest))
+    return len(words) <= 6 and not any(q in rest for q in DIALOGUE_QUOTES) and all(
+        PROMO.fullmatch(w) or LEFTOVER_WORDS.fullmatch(w) for w in words
+    )
 
 
 def _strong_obfuscation(original: str, site: Site) -> bool:
@@ -139,23 +210,77 @@ class Cleaner:
         self.rules = rules
         self.context = context
         self.sites = list(rules.sites) + list(context.boilerplate.sites)
+        self.address_names = {name for name, _, _ in rules.address_rules}
 
     # -- line level ----------------------------------------------------------------------
 
     def _kept_by_user(self, line: str) -> bool:
         return any(p.search(line) for p in self.rules.keep)
 
-    def _line_rule(self, key: str) -> str | None:
-        if self.rules.line_any is None or len(key) > MAX_RULE_LINE:
+    def _edge_rule(self, line: str, key: str) -> str | None:
+        """Rules for what only appears around a chapter (credits, 'thanks for reading'),
+        never tried on dialogue."""
+        if len(key) > MAX_RULE_LINE or line.lstrip()[:1] in DIALOGUE_QUOTES:
             return None
-        if not self.rules.line_any.fullmatch(key):
+        if not self.rules.edge_any.fullmatch(key):
             return None
-        for name, rx in self.rules.line_rules:
+        for name, rx in self.rules.edge_rules:
+            if rx.fullmatch(key):
+                return name
+        return None
+
+    def _line_rule(self, key: str, gated: list) -> str | None:
+        if len(key) > MAX_RULE_LINE:
+            return None
+        if self.rules.line_any is not None and self.rules.line_any.fullmatch(key):
+            for name, rx in self.rules.line_rules:
+                if rx.fullmatch(key):
+                    return name
+        for name, rx in gated:
             if rx.fullmatch(key):
                 return name
         return None
 
     # -- inline level --------------------------------------------------------------------
+
+    def _is_address(self, rule: str) -> bool:
+        return rule.endswith(".site") or rule in self.address_names
+
+    def _address_rule_spans(self, line: str, folded: str, taken: list, address_rules: list) -> list[tuple[int, int, str]]:
+        """Obfuscated addresses the rule files describe ('n0(v)eL/b(i)(n).com')."""
+        spans = []
+        for name, rx in address_rules:
+            for m in rx.finditer(folded):
+                if m.end() <= m.start():
+                    continue
+                s, e = _expand_span(line, m.start(), m.end())
+                overlap = [sp for sp in taken if sp[0] < e and s < sp[1]]
+                if overlap:  # a site's bare name inside a longer disguised address: take it all
+                    for sp in overlap:
+                        taken.remove(sp)
+                    s, e = min(s, *(sp[0] for sp in overlap)), max(e, *(sp[1] for sp in overlap))
+                    name = overlap[0][2]
+                if not any(a < e and s < b for a, b, _ in spans):
+                    spans.append((s, e, name))
+        return spans
+
+    def _story_beside_address(self, line: str, sites: list[Site], address_rules: list) -> bool:
+        """A line rule that matched a line holding a site address ('He stood up. novelbin.com
+        She sat down.') must not take the story with it: with the addresses cut out, is
+        there a sentence of three words or more that has no promotional word at all?"""
+        folded = fold(line)
+        spans = self._site_spans(line, folded, sites) if sites else []
+        spans += self._address_rule_spans(line, folded, spans, address_rules)
+        if "." in folded:
+            spans += [(m.start(), m.end(), "") for m in DOMAIN.finditer(folded)]
+        if not spans:
+            return False
+        residue = _cut(line, [(s, e) for s, e, _ in spans])
+        for sentence in re.split(r"(?<=[.!?。！？…])\s+", residue):
+            words = re.findall(r"[^\W_]+", sentence)
+            if len(words) >= 3 and not any(STRONG_PROMO.fullmatch(w) for w in words):
+                return True
+        return False
 
     def _site_spans(self, line: str, folded: str, sites: list[Site]) -> list[tuple[int, int, str]]:
         spans = []
@@ -174,10 +299,22 @@ class Cleaner:
                     spans.append((s, e, site.rule))
         return spans
 
+    @staticmethod
+    def _between_sentences(line: str, start: int, end: int, name: str) -> bool:
+        """An address standing alone between two sentences ('He left. novelzzz.net The door
+        ...') was dropped there by a site; one the sentence goes on from is story."""
+        before, after = line[:start].rstrip(), line[end:].lstrip()
+        if before and before[-1] not in ".!?。！？…”\"":
+            return False
+        if not after:
+            return bool(before) and bool(NOVEL_SITE_WORDS.search(name.lower()))
+        return after[0].isupper() or after[0] in "“\"「"
+
     def _unknown_addresses(self, line: str, folded: str, taken: list) -> tuple[list, list]:
         """Addresses of sites no rule knows: removed when spliced (wrapped in '~', glued to
-        the words around them) or when the name says it is a novel site; kept otherwise and
-        listed as candidates ('He wrote www.example.org on the letter' is story)."""
+        the words around them, standing between two sentences); kept otherwise and listed as
+        candidates ('He wrote www.example.org on the letter' is story). A novel site that
+        recurs across the book is learnt (boilerplate.detect) and removed like a known one."""
         spans, candidates = [], []
         for m in DOMAIN.finditer(folded):
             if any(s <= m.start() < e for s, e, _ in taken):
@@ -185,12 +322,39 @@ class Cleaner:
             s, e = _expand_span(line, m.start(), m.end())
             glued = (m.start() > 0 and not line[m.start() - 1].isspace() and line[m.start() - 1] not in "\"'“‘(")
             wrapped = (s, e) != (m.start(), m.end())
-            novel_site = bool(NOVEL_SITE_WORDS.search(m.group("name").lower()))
-            if wrapped or glued or novel_site:
+            if wrapped or glued or self._between_sentences(line, s, e, m.group("name")):
                 spans.append((s, e, "spliced-address"))
             else:
                 candidates.append(line[m.start() : m.end()])
         return spans, candidates
+
+    def _promo_sentences(self, line: str, folded: str, spans: list) -> list[tuple[int, int, str]]:
+        """Sentences that are advertisements around an address: 'Visit novelzzz.net for
+        extra chapters.', 'He left. Please read on n o v e l z z z . n e t. The door...'.
+        The address is the evidence; the sentence goes only if the rest of it is promotion."""
+        addresses = [(s, e) for s, e, rule in spans if self._is_address(rule) or rule == "spliced-address"]
+        if LOOSE_HINT.search(folded):
+            for m in LOOSE_ADDRESS.finditer(folded):
+                text = line[m.start() : m.end()]
+                spaced_dot = re.search(r"\s(?:\.|dot)|(?:\.|dot)\s", text, re.IGNORECASE)
+                after_dot = re.search(r"(?:\.|dot)\s*(\S)", text, re.IGNORECASE)
+                if spaced_dot and after_dot and after_dot.group(1).isupper() and not text.isupper():
+                    continue  # 'He was done. Net profits...' is two sentences, not an address
+                s, e = _expand_span(line, m.start(), m.end())
+                overlap = [a for a in addresses if a[0] < e and s < a[1]]
+                for a in overlap:  # 'n o v e l z z z' (a site's name) inside a longer address
+                    addresses.remove(a)
+                addresses.append((min([s] + [a[0] for a in overlap]), max([e] + [a[1] for a in overlap])))
+        found: list[tuple[int, int, str]] = []
+        for start, end in sorted(addresses):
+            if any(s <= start < e for s, e, _ in found):
+                continue
+            s, e = _sentence_bounds(line, start, end)
+            inside = sorted((a, b) for a, b in addresses if a >= s and b <= e)
+            residue = _cut(line[s:e], [(a - s, b - s) for a, b in inside])
+            if _sentence_is_promo(residue, self.context.title):
+                found.append((s, e, "promo-sentence"))
+        return found
 
     def _boilerplate_lines(self, lines: list[str], nonempty: list[int], edge: set[int]) -> set[int]:
         """Lines at this chapter's edges that the book taught us are boilerplate. If that
@@ -224,7 +388,7 @@ class Cleaner:
     # -- the chapter ---------------------------------------------------------------------
 
     def clean(self, source: Source) -> Cleaned:
-        text = normalise(source.text)
+        text = normalise(source.text, source.fmt)
         lines = text.split("\n")
         removals: list[Removal] = []
         candidates: list[Removal] = []
@@ -233,14 +397,38 @@ class Cleaner:
         nonempty = [i for i, ln in enumerate(lines) if ln.strip()]
         edge = set(nonempty[:EDGE_LINES]) | set(nonempty[-EDGE_LINES:])
 
+        folded_text = fold(text)
+        folded_lines = folded_text.split("\n")  # fold is one character for one: same offsets
+        squashed = squash(folded_text)
+        squashed_lines: list[str] = []
+        any_domain = bool(DOMAIN_HINT.search(folded_text))
+        any_loose = bool(LOOSE_HINT.search(folded_text))
+        sites = [s for s in self.sites if s.canon in squashed] if squashed else []
+        if sites:
+            squashed_lines = squash_lines(folded_text)
+        address_rules = [
+            (name, rx) for name, rx, needles in self.rules.address_rules
+            if not needles or any(n in squashed for n in needles)
+        ]
+        gated = [(name, rx) for name, rx, needles in self.rules.gated_lines if any(n in squashed for n in needles)]
+        inline_needles = self.rules.inline_needles
+        inline_rules = [
+            (name, rx) for name, rx in self.rules.inline_rules
+            if name not in inline_needles or any(n in squashed for n in inline_needles[name])
+        ]
+
         # 1. Junk lines (rules, learnt boilerplate, punctuation debris).
         boiler = self._boilerplate_lines(lines, nonempty, edge)
         for i in nonempty:
             line = lines[i]
             if self.rules.keep and self._kept_by_user(line):
                 continue
-            key = line_key(line)
-            rule = self._line_rule(key)
+            key = key_of_folded(folded_lines[i])
+            rule = self._line_rule(key, gated)
+            if rule is not None and not rule.startswith("book.yaml") and self._story_beside_address(line, sites, address_rules):
+                rule = None  # the address is cut in step 3; the story around it stays
+            if rule is None and i in edge and self.rules.edge_any is not None:
+                rule = self._edge_rule(line, key)
             if rule is None and i in boiler:
                 rule = "boilerplate"
             if rule is None and JUNK_PUNCT_LINE.fullmatch(line) and not ELLIPSIS_LINE.fullmatch(line):
@@ -260,7 +448,10 @@ class Cleaner:
                 removals.append(Removal(i + 1, lines[i].strip(), "header"))
                 self._drop_repeated_header(lines, nonempty, keep, i, header, removals)
                 break
-            if not DOMAIN.search(fold(lines[i])):
+            # Past an address line or a short unknown line ('Translated by X', a tag) the
+            # header may still come; past a sentence of story it may not.
+            words = len(lines[i].split())
+            if not DOMAIN.search(fold(lines[i])) and (words > 12 or re.search(r"[.!?…”\"]\s*$", lines[i])):
                 break
         if header is None or header.number is None:
             from_name = header_from_filename(source.path.stem)
@@ -270,33 +461,40 @@ class Cleaner:
                 header = Header(from_name.number, header.title)
 
         # 3. Inline: site addresses and user patterns inside the lines that stay.
-        folded_text = fold(text)
-        squashed = squash(folded_text)
-        sites = [s for s in self.sites if s.canon in squashed] if squashed else []
         for i in nonempty:
             if not keep[i]:
                 continue
             line = lines[i]
             if self.rules.keep and self._kept_by_user(line):
                 continue
-            folded = fold(line)
-            spans = self._site_spans(line, folded, sites) if sites else []
-            if "." in folded:
+            folded = folded_lines[i]
+            line_sites = [s for s in sites if s.canon in squashed_lines[i]] if sites else []
+            spans = self._site_spans(line, folded, line_sites) if line_sites else []
+            if address_rules:
+                spans += self._address_rule_spans(line, folded, spans, address_rules)
+            if any_domain and "." in folded and DOMAIN_HINT.search(folded):
                 extra, maybe = self._unknown_addresses(line, folded, spans)
                 spans += extra
                 candidates += [Removal(i + 1, c, "address-kept", line.strip()) for c in maybe]
-            for name, rx in self.rules.inline_rules:
+            if spans or (any_loose and LOOSE_HINT.search(folded)):
+                promo = self._promo_sentences(line, folded, spans)
+                if promo:  # the sentence's own removal stands for the addresses inside it
+                    spans = [sp for sp in spans if not any(s <= sp[0] and sp[1] <= e for s, e, _ in promo)]
+                    spans += promo
+            for name, rx in inline_rules:
                 spans += [(m.start(), m.end(), name) for m in rx.finditer(line) if m.end() > m.start()]
             new = line
             if spans:
                 new = _cut(line, [(s, e) for s, e, _ in spans])
                 for s, e, name in sorted(spans):
                     removals.append(Removal(i + 1, line[s:e].strip(), name, line.strip()))
-                if not new or JUNK_PUNCT_LINE.fullmatch(new) or (
-                    any(n.endswith(".site") for _, _, n in spans) and _residue_is_promo(new)
-                ):
+                debris = not any(ch.isalnum() for ch in new) or (
+                    any(n == "promo-sentence" for _, _, n in spans) and _leftover_is_promo(new)
+                )
+                if debris or (any(self._is_address(n) for _, _, n in spans) and _residue_is_promo(new)):
                     keep[i] = False
-                    removals.append(Removal(i + 1, new or line.strip(), "address-line-residue", line.strip()))
+                    if new:
+                        removals.append(Removal(i + 1, new, "address-line-residue", line.strip()))
                     continue
             for name, rx, repl in self.rules.replacements:
                 replaced = rx.sub(repl, new)

@@ -76,6 +76,14 @@ def squash(folded: str) -> str:
     return _NOT_NAME_CHAR.sub("", folded).translate(_CANON_TABLE)
 
 
+_NOT_NAME_CHAR_OR_NEWLINE = re.compile(r"[^a-z0-9!|@$\n]+")
+
+
+def squash_lines(folded_text: str) -> list[str]:
+    """squash() of every line of a folded text, in one pass."""
+    return _NOT_NAME_CHAR_OR_NEWLINE.sub("", folded_text).translate(_CANON_TABLE).split("\n")
+
+
 def canon_name(name: str) -> str:
     """A site name in the same canonical form as `squash` produces."""
     return squash(fold(name))
@@ -88,3 +96,8 @@ def line_key(line: str) -> str:
     """A line's identity for rule matching and boilerplate counting: folded, whitespace
     collapsed, trimmed."""
     return _WS.sub(" ", fold(line)).strip()
+
+
+def key_of_folded(folded: str) -> str:
+    """line_key of a line that is already folded (where every space is already ' ')."""
+    return _WS.sub(" ", folded).strip() if "  " in folded or "\n" in folded else folded.strip()

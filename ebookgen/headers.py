@@ -14,8 +14,20 @@ _NUM = r"(?P<num>\d+(?:\.\d+)?)"
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
 }
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}
+_UNITS = "|".join(list(_WORD_NUMBERS)[:9])
+# "twelve", "twenty", "twenty-one", "one hundred and five"
+_WORD = (
+    r"(?:(?:" + _UNITS + r")\s+hundred(?:\s+and)?\s*)?"
+    r"(?:(?:" + "|".join(_TENS) + r")(?:[\s-]?(?:" + _UNITS + r"))?|" + "|".join(_WORD_NUMBERS) + r")"
+    r"|(?:" + _UNITS + r")\s+hundred"
+)
+# Roman numerals, upper case only ("CHAPTER XII", "Chapter IV"): 'Chapter I' is ambiguous
+# with the pronoun, so a lone 'I' needs a separator or the end of the line after it.
+_ROMAN = r"(?P<roman>(?=[MDCLXVI])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))"
 _CHAPTER_WORD = r"(?:chapter|chap\.?|ch\.?|episode|ep\.?|part)"
 _VOLUME = r"(?:(?:volume|vol\.?|book)\s*(?P<vol>\d+|[ivxlc]+)\s*[,:\-–—.]?\s*)"
 _SEP = r"\s*(?:[:\-–—.|/]+|\s)\s*"
@@ -23,12 +35,14 @@ _SEP = r"\s*(?:[:\-–—.|/]+|\s)\s*"
 _HEADER = re.compile(
     r"(?P<prefix>.{0,120}?(?:[-–—:|]\s*|\s))??"
     + _VOLUME + "?"
-    + _CHAPTER_WORD + r"\s*(?:" + _NUM + r"|(?P<word>" + "|".join(_WORD_NUMBERS) + r"))\b"
+    + _CHAPTER_WORD + r"\s*(?:" + _NUM + r"|(?P<word>" + _WORD + r")|(?-i:" + _ROMAN + r"))\b"
     r"(?P<rest>.*)",
     re.IGNORECASE,
 )
+# "[Chapter 12] Title", "【Chapter 12】 Title", "(Ch. 12) Title"
+_BRACKETED = re.compile(r"[\[【(〔]\s*(?P<head>[^\]】)〕]{1,60}?)\s*[\]】)〕]\s*(?P<rest>.*)")
 _CJK_HEADER = re.compile(
-    r"(?P<prefix>.{0,60}?\s)??第\s*(?P<num>\d+|[零〇一二两三四五六七八九十百千万]+)\s*[章回话節节]"
+    r"(?P<prefix>.{0,60}?\s)??第\s*(?P<num>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)\s*[章回话節节]"
     r"(?P<rest>.*)"
 )
 _SPECIAL = re.compile(
@@ -53,12 +67,34 @@ class Header:
 
 
 def _clean_title(text: str) -> str:
+    """Separators trimmed. Quotes or brackets around the whole title stay: they may be part
+    of it ('“Run!”', '(1/2)'), and a reader sees them in the source too."""
     text = text.strip()
     text = re.sub(r"^[\s:\-–—.|/]+", "", text)
     text = re.sub(r"[\s\-–—|:]+$", "", text)
-    if len(text) >= 2 and text[0] in "\"'“‘「『【[(" and text[-1] in "\"'”’」』】])":
-        text = text[1:-1].strip()
     return text
+
+
+def word_number(words: str) -> int:
+    """'twelve' -> 12, 'Twenty-One' -> 21, 'one hundred and five' -> 105."""
+    total, current = 0, 0
+    for w in re.findall(r"[a-z]+", words.lower()):
+        if w in _WORD_NUMBERS:
+            current += _WORD_NUMBERS[w]
+        elif w in _TENS:
+            current += _TENS[w]
+        elif w == "hundred":
+            current = max(current, 1) * 100
+    return total + current
+
+
+def roman_number(text: str) -> int:
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    total = 0
+    for a, b in zip(text, text[1:] + " ", strict=True):
+        v = values[a]
+        total += -v if b != " " and values.get(b, 0) > v else v
+    return total
 
 
 def _normal_number(num: str) -> str:
@@ -92,13 +128,28 @@ def parse_header(line: str, book_title: str = "") -> Header | None:
     m = _CJK_HEADER.fullmatch(text)
     if m and _prefix_ok(m.group("prefix"), book_title):
         raw = m.group("num")
-        number = str(int(raw)) if raw.isdigit() else str(cjk_number(raw))
+        number = _normal_number(raw) if raw[0].isdigit() else str(cjk_number(raw))
         title = _clean_title(m.group("rest"))
         return Header(number, title or None)
+    m = _BRACKETED.fullmatch(text)
+    if m:
+        inner = parse_header(m.group("head"), book_title)
+        if inner is not None and inner.number is not None and not inner.title:
+            title = _clean_title(m.group("rest"))
+            if len(title.split()) <= _MAX_TITLE_WORDS and not re.search(r"[.,;]$", title):
+                return Header(inner.number, title or None, inner.volume)
     m = _HEADER.fullmatch(text)
     if m and _prefix_ok(m.group("prefix"), book_title):
         rest = m.group("rest")
-        number = _normal_number(m.group("num")) if m.group("num") else str(_WORD_NUMBERS[m.group("word").lower()])
+        if m.group("num"):
+            number = _normal_number(m.group("num"))
+        elif m.group("word"):
+            number = str(word_number(m.group("word")))
+        else:
+            roman = m.group("roman")
+            if not roman or (roman == "I" and rest.strip() and not re.match(r"\s*[:\-–—.|]", rest)):
+                return None
+            number = str(roman_number(roman))
         stripped = rest.strip()
         has_sep = bool(re.match(r"\s*[:\-–—.|/]", rest)) and not re.match(r"\.\d", rest)
         title = _clean_title(rest)
@@ -111,12 +162,19 @@ def parse_header(line: str, book_title: str = "") -> Header | None:
                 return None
             if re.search(r"[.;]\s+\S", title) and len(title.split()) > 8:
                 return None
+            again = parse_header(title, book_title) if re.match(_CHAPTER_WORD, title, re.I) else None
+            if again is not None and again.number == number:
+                title = again.title or ""  # 'Chapter 12 - Chapter 12: The Gate'
         return Header(number, title or None, m.group("vol"))
     m = _SPECIAL.fullmatch(text)
     if m:
         rest = _clean_title(m.group("rest"))
         if len(rest.split()) <= 10 and not re.search(r"[.,;]$", rest):
-            title = m.group("title").strip().title() + (f": {rest}" if rest else "")
+            name = m.group("title").strip().title()
+            num = re.match(r"(\d+(?:\.\d+)?)\s*(?:[:\-–—.|]\s*)?(.*)", rest)
+            if num:  # 'Side Story 2: Rain'
+                name, rest = f"{name} {num.group(1)}", num.group(2)
+            title = name + (f": {rest}" if rest else "")
             return Header(None, title)
     return None
 

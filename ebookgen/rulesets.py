@@ -15,6 +15,9 @@ from ebookgen.fold import canon_name
 from ebookgen.model import CleanOptions
 
 RULES_PACKAGE = "ebookgen.rules"
+# Part of every rules fingerprint (and so of every cached chapter's key): bump it when the
+# cleaning code changes what it removes, so no cached chapter outlives the change.
+CLEANER_VERSION = "3"
 
 # Between the letters of an obfuscated name: nothing, or a short run of separators
 # ("n.o.v.e.l", "novel buddy", "n-o-v-e-l", zero-width spaces).
@@ -56,12 +59,21 @@ class Site:
     @property
     def full(self) -> re.Pattern:
         """www/scheme + name + TLD, obfuscated forms included."""
-        return _compiled(r"(?<![a-z0-9])" + _PREFIX + _letters(self.name) + _DOT + _TLD + r"(?![a-z0-9])")
+        return _site_patterns(self.name)[0]
 
     @property
     def bare(self) -> re.Pattern:
         """The name alone: only removed with other evidence (see clean.py)."""
-        return _compiled(r"(?<![a-z0-9])(?:w\s?w\s?w" + _DOT + ")?" + _letters(self.name) + r"(?![a-z0-9])")
+        return _site_patterns(self.name)[1]
+
+
+@functools.cache
+def _site_patterns(name: str) -> tuple[re.Pattern, re.Pattern]:
+    letters = _letters(name)
+    return (
+        _compiled(r"(?<![a-z0-9])" + _PREFIX + letters + _DOT + _TLD + r"(?![a-z0-9])"),
+        _compiled(r"(?<![a-z0-9])(?:w\s?w\s?w" + _DOT + ")?" + letters + r"(?![a-z0-9])"),
+    )
 
 
 def site_matcher(rule: str, domain: str) -> Site:
@@ -77,6 +89,10 @@ class RuleSet:
     sites: tuple[str, ...]
     lines: tuple[tuple[str, str], ...]  # (rule name, regex)
     inline: tuple[tuple[str, str], ...]
+    edge: tuple[tuple[str, str], ...] = ()  # like `lines`, only among a chapter's first/last lines
+    addresses: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (rule, regex, needles)
+    line_needles: tuple[tuple[str, tuple[str, ...]], ...] = ()  # line rules that have needles
+    inline_needles: tuple[tuple[str, tuple[str, ...]], ...] = ()
     examples: tuple[str, ...] = ()
     spliced: tuple[tuple[str, str], ...] = ()
     keep: tuple[str, ...] = ()
@@ -94,13 +110,35 @@ def builtin_rule_sets() -> dict[str, RuleSet]:
             name=name,
             description=data.get("description", ""),
             sites=tuple(data.get("sites") or ()),
-            lines=tuple((f"{name}.{k}", v) for k, v in (data.get("lines") or {}).items()),
-            inline=tuple((f"{name}.{k}", v) for k, v in (data.get("inline") or {}).items()),
+            lines=tuple((f"{name}.{k}", _pattern(v)) for k, v in (data.get("lines") or {}).items()),
+            line_needles=tuple(
+                (f"{name}.{k}", _needles(v)) for k, v in (data.get("lines") or {}).items() if _needles(v)
+            ),
+            inline=tuple((f"{name}.{k}", _pattern(v)) for k, v in (data.get("inline") or {}).items()),
+            inline_needles=tuple(
+                (f"{name}.{k}", _needles(v)) for k, v in (data.get("inline") or {}).items() if _needles(v)
+            ),
+            edge=tuple((f"{name}.{k}", v) for k, v in (data.get("edge_lines") or {}).items()),
+            addresses=tuple(_address(name, k, v) for k, v in (data.get("addresses") or {}).items()),
             examples=tuple(data.get("examples") or ()),
             spliced=tuple(tuple(p) for p in (data.get("spliced") or ())),
             keep=tuple(data.get("keep") or ()),
         )
     return sets
+
+
+def _pattern(value) -> str:
+    return value["pattern"] if isinstance(value, dict) else value
+
+
+def _needles(value) -> tuple[str, ...]:
+    """A rule is a regex, or {pattern: regex, needles: [names]}: a chapter whose squashed
+    text (fold.squash) holds none of the needles is not searched with that (slow) regex."""
+    return tuple(canon_name(n) for n in value.get("needles") or ()) if isinstance(value, dict) else ()
+
+
+def _address(set_name: str, key: str, value) -> tuple[str, str, tuple[str, ...]]:
+    return f"{set_name}.{key}", _pattern(value), _needles(value)
 
 
 def builtin_names() -> list[str]:
@@ -112,7 +150,12 @@ class Rules:
     """Everything the cleaner matches with, compiled once per build."""
 
     line_rules: list[tuple[str, re.Pattern]]
-    line_any: re.Pattern | None  # all line rules in one alternation: one call per line
+    line_any: re.Pattern | None  # all line rules without needles in one alternation
+    gated_lines: list[tuple[str, re.Pattern, tuple[str, ...]]]  # line rules with needles
+    edge_rules: list[tuple[str, re.Pattern]]  # only tried on a chapter's edge lines
+    edge_any: re.Pattern | None
+    address_rules: list[tuple[str, re.Pattern, tuple[str, ...]]]  # (rule, regex, needles)
+    inline_needles: dict[str, tuple[str, ...]]  # inline rules only tried when a needle is there
     inline_rules: list[tuple[str, re.Pattern]]
     replacements: list[tuple[str, re.Pattern, str]]
     keep: list[re.Pattern]
@@ -122,10 +165,19 @@ class Rules:
     set_names: tuple[str, ...] = field(default=())
 
 
+def _alternation(rules: list[tuple[str, re.Pattern]]) -> re.Pattern | None:
+    """All rules in one pattern, so a line that matches none costs one call."""
+    if not rules:
+        return None
+    return re.compile("|".join(f"(?:{rx.pattern})" for _, rx in rules), re.IGNORECASE)
+
+
 def compile_rules(options: CleanOptions) -> Rules:
     sets = builtin_rule_sets()
     chosen = list(sets) if options.rule_sets is None else list(options.rule_sets)
     line_rules: list[tuple[str, re.Pattern]] = []
+    edge_rules: list[tuple[str, re.Pattern]] = []
+    address_rules: list[tuple[str, re.Pattern, tuple[str, ...]]] = []
     inline_rules: list[tuple[str, re.Pattern]] = []
     sites: list[Site] = []
     seen_sites: set[str] = set()
@@ -133,6 +185,8 @@ def compile_rules(options: CleanOptions) -> Rules:
         rs = sets[name]
         line_rules += [(rule, re.compile(rx, re.IGNORECASE)) for rule, rx in rs.lines]
         inline_rules += [(rule, re.compile(rx, re.IGNORECASE)) for rule, rx in rs.inline]
+        edge_rules += [(rule, re.compile(rx, re.IGNORECASE)) for rule, rx in rs.edge]
+        address_rules += [(rule, re.compile(rx, re.IGNORECASE), needles) for rule, rx, needles in rs.addresses]
         for domain in rs.sites:
             site = site_matcher(f"{name}.site", domain)
             if site.name not in seen_sites:
@@ -144,16 +198,16 @@ def compile_rules(options: CleanOptions) -> Rules:
         inline_rules.append((f"book.yaml:{line}", re.compile(pattern)))
     replacements = [(f"book.yaml:{line}", re.compile(p), repl) for p, repl, line in options.replace]
     keep = [re.compile(p) for p, _ in options.keep]
-    line_any = (
-        re.compile("|".join(f"(?:{rx.pattern})" for _, rx in line_rules), re.IGNORECASE)
-        if line_rules
-        else None
-    )
+    gated_names = {name: needles for n in chosen for name, needles in sets[n].line_needles}
+    gated_lines = [(name, rx, gated_names[name]) for name, rx in line_rules if name in gated_names]
+    line_any = _alternation([(name, rx) for name, rx in line_rules if name not in gated_names])
+    edge_any = _alternation(edge_rules)
     canons = sorted({s.canon for s in sites if len(s.canon) >= 4}, key=len, reverse=True)
     site_prefilter = re.compile("|".join(map(re.escape, canons))) if canons else None
     digest = hashlib.sha256()
     for part in (
-        [r for r, _ in line_rules] + [rx.pattern for _, rx in line_rules]
+        [CLEANER_VERSION]
+        + [r for r, _ in line_rules] + [f"{r}|{rx.pattern}" for r, rx in edge_rules] + [f"{r}|{n}" for r, _, n in gated_lines] + [f"{r}|{rx.pattern}|{n}" for r, rx, n in address_rules] + [rx.pattern for _, rx in line_rules]
         + [rx.pattern for _, rx in inline_rules] + [s.name for s in sites]
         + [f"{r}|{p.pattern}|{s}" for r, p, s in replacements] + [k.pattern for k in keep]
         + [str(options.detect_boilerplate)]
@@ -162,6 +216,11 @@ def compile_rules(options: CleanOptions) -> Rules:
     return Rules(
         line_rules=line_rules,
         line_any=line_any,
+        gated_lines=gated_lines,
+        edge_rules=edge_rules,
+        edge_any=edge_any,
+        address_rules=address_rules,
+        inline_needles={name: needles for n in chosen for name, needles in sets[n].inline_needles},
         inline_rules=inline_rules,
         replacements=replacements,
         keep=keep,

@@ -1,0 +1,145 @@
+"""Chapter headers: number and title out of every header form sites use, and story lines
+that merely start with 'Chapter' left alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import Epub, one_epub, run_cli, write_book
+
+from ebookgen.boilerplate import Boilerplate
+from ebookgen.clean import BookContext, Cleaner
+from ebookgen.headers import header_from_filename, parse_header
+from ebookgen.model import CleanOptions, Source
+from ebookgen.rulesets import compile_rules
+
+RULES = compile_rules(CleanOptions())
+STORY = ["Shen Yao swept the courtyard.", "The elder said nothing.", "By noon the rumours had spread."]
+
+
+def clean(text: str, title: str = "Test Book", name: str = "notes.txt", fmt: str = "txt"):
+    source = Source(Path(name), name, text, "utf-8", fmt, (), "0")
+    return Cleaner(RULES, BookContext(title, Boilerplate())).clean(source)
+
+
+@pytest.mark.parametrize(
+    "line, number, title",
+    [
+        ("MTL - Internet 2010-Chapter 332 rising witness", "332", "rising witness"),
+        ("Chapter 12 - Title", "12", "Title"),
+        ("Chapter 12: Title", "12", "Title"),
+        ("Ch. 12 Title", "12", "Title"),
+        ("Chapter 12.5", "12.5", None),
+        ("Volume 2 Chapter 3: Title", "3", "Title"),
+        ("第12章 标题", "12", "标题"),
+        ("第十二章 标题", "12", "标题"),
+        ("第21.5章 借来的力量", "21.5", "借来的力量"),
+        # forms the generators do not write
+        ("Chapter 12 (1/2)", "12", "(1/2)"),
+        ("Chapter Twelve", "12", None),
+        ("Chapter Twenty-One: Ash", "21", "Ash"),
+        ("Chapter one hundred and five", "105", None),
+        ("Episode 3", "3", None),
+        ("Episode 3: Rain", "3", "Rain"),
+        ("[Chapter 12] The Gate", "12", "The Gate"),
+        ("【Chapter 12】 The Gate", "12", "The Gate"),
+        ("CHAPTER XII", "12", None),
+        ("CHAPTER XII: The Gate", "12", "The Gate"),
+        ("Chapter IV - Dawn", "4", "Dawn"),
+        ("Ch 12:Title", "12", "Title"),
+        ("Ch.12 Title", "12", "Title"),
+        ("Chapter 012: Gate", "12", "Gate"),
+        ("Chapter 12 - Chapter 12: Gate", "12", "Gate"),
+        ("Vol. 2 Ch. 3 - Title", "3", "Title"),
+        ("Book 2, Chapter 3: Title", "3", "Title"),
+        ("Chapter 12 — “Run!”", "12", "“Run!”"),
+        ("## Chapter 7: Night Shift", "7", "Night Shift"),
+        ("**Chapter 7: Night Shift**", "7", "Night Shift"),
+        ("[Test Book] Chapter 12: The Gate", "12", "The Gate"),
+        ("Test Book - Chapter 12 - The Gate", "12", "The Gate"),
+    ],
+)
+def test_header_forms(line, number, title):
+    h = parse_header(line, "Test Book")
+    assert h is not None, line
+    assert (h.number, h.title) == (number, title)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Chapter 3 of the contract stated that the loser would sweep the floors.",
+        "Chapter Three of the sect rules was short.",
+        "Chapter I went home, and nobody followed.",
+        "Part II of the plan failed.",
+        "Episode 3 of the drama was his favourite.",
+        "Volume 2 of the manual was missing.",
+        "“Chapter 7 of the sect rules forbids this,” Elder Qin said.",
+        "He read chapter 12 twice before dawn.",
+    ],
+)
+def test_story_lines_that_start_like_headers_are_not_headers(line):
+    assert parse_header(line, "Test Book") is None
+
+
+def test_book_title_in_the_header_is_recognised_only_from_book_yaml():
+    line = "Internet 2010 Chapter 5 rising witness"
+    assert parse_header(line, "Internet 2010") is not None
+    assert (parse_header(line, "Internet 2010").number, parse_header(line, "Internet 2010").title) == ("5", "rising witness")
+    assert parse_header(line, "Some Other Book") is None  # no separator, not our title: story
+
+
+def test_sample_header_in_a_real_build(tmp_path):
+    """MTL - <book>-Chapter 332 ...: the TOC and the heading say 332 and the title; the
+    repeated header under it and the watermark are gone; a 'Chapter 3 of...' line stays."""
+    book = write_book(
+        tmp_path / "b",
+        {
+            "000_e28bda1f78944acb.txt": "©NovelBuddy\nMTL - Internet 2010-Chapter 332 rising witness\n"
+            "Chapter 332 rising witness\n"
+            "Chapter 3 of the contract was clear about the fee.\n"
+            "And then again~www.novelbuddy.com~ Meituan is hungry.\n:. :\n"
+        },
+        "title: Internet 2010\nauthor: A\nlanguage: en\n",
+    )
+    assert run_cli("build", str(book)).code == 0
+    (ch,) = Epub(one_epub(book)).chapters()
+    assert ch.title == "Chapter 332: rising witness"
+    assert "332" in ch.heading and "rising witness" in ch.heading
+    assert ch.paragraphs == ["Chapter 3 of the contract was clear about the fee.", "And then again Meituan is hungry."]
+
+
+@pytest.mark.parametrize(
+    "first_body_line",
+    ["Chapter 12: The Gate", "Chapter 12 - The Gate", "The Gate", "**Chapter 12: The Gate**", "Chapter 12"],
+)
+def test_header_repeated_as_first_body_line_is_dropped(first_body_line):
+    c = clean("Chapter 12: The Gate\n" + first_body_line + "\n" + "\n".join(STORY))
+    assert (c.number, c.title) == ("12", "The Gate")
+    assert list(c.blocks) == STORY
+    assert [r.rule for r in c.removals] == ["header", "header-repeat"]
+
+
+def test_header_after_a_credit_or_tag_line_is_still_found():
+    c = clean("Translated by Nyoi | Edited by Bao\nChapter 12: The Gate\n" + "\n".join(STORY))
+    assert (c.number, c.title) == ("12", "The Gate")
+    assert list(c.blocks) == STORY
+
+
+def test_header_is_not_taken_from_deep_inside_the_story():
+    c = clean("\n".join(STORY) + "\nChapter 12: The Gate\n", name="Chapter 5.txt")
+    assert c.number == "5"
+    assert "Chapter 12: The Gate" in c.blocks
+
+
+def test_number_falls_back_to_the_file_name():
+    assert (header_from_filename("00012").number, header_from_filename("Chapter 7 - Dawn").title) == ("12", "Dawn")
+    c = clean("Prologue\n" + "\n".join(STORY), name="Chapter 0.txt")
+    assert (c.number, c.title) == ("0", "Prologue")
+
+
+def test_cjk_header_in_a_chinese_chapter():
+    c = clean("第十二章 风起\n他一秒也没有犹豫。\n“记住，不要回头。”\n（本章完）\n")
+    assert (c.number, c.title) == ("12", "风起")
+    assert list(c.blocks) == ["他一秒也没有犹豫。", "“记住，不要回头。”"]
