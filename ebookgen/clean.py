@@ -211,6 +211,28 @@ class Cleaner:
         self.context = context
         self.sites = list(rules.sites) + list(context.boilerplate.sites)
         self.address_names = {name for name, _, _ in rules.address_rules}
+        needles = {n for _, _, ns in rules.address_rules for n in ns}
+        needles |= {n for _, _, ns in rules.gated_lines for n in ns}
+        needles |= {n for ns in rules.inline_needles.values() for n in ns}
+        # Every needle found in one scan; a needle inside a longer one that matched there
+        # ('webnovel' in 'reewebnovel') counts as found too.
+        self.needle_scan = (
+            re.compile("|".join(map(re.escape, sorted(needles, key=len, reverse=True)))) if needles else None
+        )
+        self.needle_parts = {n: {m for m in needles if m in n} for n in needles}
+        self.inline_any = (
+            re.compile("|".join(f"(?:{rx.pattern})" for _, rx in rules.inline_rules), re.IGNORECASE)
+            if rules.inline_rules
+            else None
+        )
+
+    def _needles_in(self, squashed: str) -> set[str]:
+        if self.needle_scan is None or not squashed:
+            return set()
+        found: set[str] = set()
+        for m in self.needle_scan.finditer(squashed):
+            found |= self.needle_parts[m.group(0)]
+        return found
 
     # -- line level ----------------------------------------------------------------------
 
@@ -403,19 +425,19 @@ class Cleaner:
         squashed_lines: list[str] = []
         any_domain = bool(DOMAIN_HINT.search(folded_text))
         any_loose = bool(LOOSE_HINT.search(folded_text))
+        present = self._needles_in(squashed)
         sites = [s for s in self.sites if s.canon in squashed] if squashed else []
         if sites:
             squashed_lines = squash_lines(folded_text)
-        address_rules = [
-            (name, rx) for name, rx, needles in self.rules.address_rules
-            if not needles or any(n in squashed for n in needles)
-        ]
-        gated = [(name, rx) for name, rx, needles in self.rules.gated_lines if any(n in squashed for n in needles)]
+        address_rules = [(name, rx) for name, rx, needles in self.rules.address_rules if not needles or not present.isdisjoint(needles)]
+        gated = [(name, rx) for name, rx, needles in self.rules.gated_lines if not present.isdisjoint(needles)]
         inline_needles = self.rules.inline_needles
-        inline_rules = [
-            (name, rx) for name, rx in self.rules.inline_rules
-            if name not in inline_needles or any(n in squashed for n in inline_needles[name])
-        ]
+        inline_rules = []
+        if self.inline_any is not None and self.inline_any.search(text):
+            inline_rules = [
+                (name, rx) for name, rx in self.rules.inline_rules
+                if name not in inline_needles or not present.isdisjoint(inline_needles[name])
+            ]
 
         # 1. Junk lines (rules, learnt boilerplate, punctuation debris).
         boiler = self._boilerplate_lines(lines, nonempty, edge)

@@ -11,7 +11,7 @@ from importlib import resources
 
 import yaml
 
-from ebookgen.fold import canon_name
+from ebookgen.fold import canon_name, fold, line_key, squash
 from ebookgen.model import CleanOptions
 
 RULES_PACKAGE = "ebookgen.rules"
@@ -141,6 +141,26 @@ def _address(set_name: str, key: str, value) -> tuple[str, str, tuple[str, ...]]
     return f"{set_name}.{key}", _pattern(value), _needles(value)
 
 
+def _site_gated(rs: RuleSet, already: dict) -> dict[str, tuple[str, ...]]:
+    """Line rules of a site's file that only ever match lines naming the site (judged on the
+    file's own examples) are only tried on chapters whose text names the site: most
+    chapters meet one or two sites of the ~90, so most rules cost nothing."""
+    canons = tuple(sorted({canon_name(d.split(".")[0]) for d in rs.sites}))
+    if not canons:
+        return {}
+    squashed = [squash(fold(ex)) for ex in rs.examples]
+    keys = [line_key(ex) for ex in rs.examples]
+    out = {}
+    for name, pattern in rs.lines:
+        if name in already:
+            continue
+        rx = re.compile(pattern, re.IGNORECASE)
+        matched = [sq for sq, key in zip(squashed, keys, strict=True) if rx.fullmatch(key)]
+        if matched and all(any(c in sq for c in canons) for sq in matched):
+            out[name] = canons
+    return out
+
+
 def builtin_names() -> list[str]:
     return list(builtin_rule_sets())
 
@@ -199,6 +219,8 @@ def compile_rules(options: CleanOptions) -> Rules:
     replacements = [(f"book.yaml:{line}", re.compile(p), repl) for p, repl, line in options.replace]
     keep = [re.compile(p) for p, _ in options.keep]
     gated_names = {name: needles for n in chosen for name, needles in sets[n].line_needles}
+    for n in chosen:
+        gated_names.update(_site_gated(sets[n], gated_names))
     gated_lines = [(name, rx, gated_names[name]) for name, rx in line_rules if name in gated_names]
     line_any = _alternation([(name, rx) for name, rx in line_rules if name not in gated_names])
     edge_any = _alternation(edge_rules)
