@@ -65,13 +65,24 @@ def signature(text: str) -> ChapterSignature:
         for ln in edge_lines:
             for m in DOMAIN.finditer(fold(ln)):
                 edge_domains.add(m.group("name").lower())
-        counts = Counter(m.group("name").lower() for m in DOMAIN.finditer(folded))
+        counts = Counter(name for _, name in domains_in(folded))
     return ChapterSignature(
         edge_keys=frozenset(edge_key(ln) for ln in edge_lines),
         edge_raw=frozenset(edge_lines),
         edge_domains=frozenset(edge_domains),
         all_domains=tuple(sorted(counts.items())),
     )
+
+
+def domains_in(folded: str) -> list[tuple[int, str]]:
+    """(start, name) of every DOMAIN in a folded text. Found from the cheap DOMAIN_HINT (a
+    dot and a top-level domain) outwards, so the costly pattern only runs near a hint."""
+    found: dict[int, str] = {}
+    for hint in DOMAIN_HINT.finditer(folded):
+        start = max(0, folded.rfind("\n", 0, hint.start()) + 1, hint.start() - 80)
+        for m in DOMAIN.finditer(folded, start, min(len(folded), hint.end() + 1)):
+            found.setdefault(m.start(), m.group("name").lower())
+    return sorted(found.items())
 
 
 def junk_like(key: str) -> bool:

@@ -220,19 +220,17 @@ class Cleaner:
             re.compile("|".join(map(re.escape, sorted(needles, key=len, reverse=True)))) if needles else None
         )
         self.needle_parts = {n: {m for m in needles if m in n} for n in needles}
-        self.inline_any = (
-            re.compile("|".join(f"(?:{rx.pattern})" for _, rx in rules.inline_rules), re.IGNORECASE)
-            if rules.inline_rules
-            else None
-        )
+        # Each built-in inline rule is first looked for in the folded (lower-case) chapter,
+        # without IGNORECASE: a pattern that starts with a literal is then found at
+        # C speed, and a chapter without a match skips the rule entirely.
+        self.inline_gates = {
+            name: re.compile(rx.pattern) for name, rx in rules.inline_rules if not name.startswith("book.yaml")
+        }
 
     def _needles_in(self, squashed: str) -> set[str]:
         if self.needle_scan is None or not squashed:
             return set()
-        found: set[str] = set()
-        for m in self.needle_scan.finditer(squashed):
-            found |= self.needle_parts[m.group(0)]
-        return found
+        return {n for n in self.needle_parts if n in squashed}
 
     # -- line level ----------------------------------------------------------------------
 
@@ -432,12 +430,11 @@ class Cleaner:
         address_rules = [(name, rx) for name, rx, needles in self.rules.address_rules if not needles or not present.isdisjoint(needles)]
         gated = [(name, rx) for name, rx, needles in self.rules.gated_lines if not present.isdisjoint(needles)]
         inline_needles = self.rules.inline_needles
-        inline_rules = []
-        if self.inline_any is not None and self.inline_any.search(text):
-            inline_rules = [
-                (name, rx) for name, rx in self.rules.inline_rules
-                if name not in inline_needles or not present.isdisjoint(inline_needles[name])
-            ]
+        inline_rules = [
+            (name, rx) for name, rx in self.rules.inline_rules
+            if (name not in inline_needles or not present.isdisjoint(inline_needles[name]))
+            and (name not in self.inline_gates or self.inline_gates[name].search(folded_text))
+        ]
 
         # 1. Junk lines (rules, learnt boilerplate, punctuation debris).
         boiler = self._boilerplate_lines(lines, nonempty, edge)
