@@ -4,7 +4,7 @@
 The metadata describes the content, never a wish: `visual` only when there are images,
 `alternativeText` only when every content image has alt text, and the conformance claim
 (`dcterms:conformsTo`) only when nothing ebookgen checks stands against it. What ebookgen
-checks, and what it cannot, is written down in docs/accessibility.md."""
+checks, and what it cannot, is written down in the README (Accessibility)."""
 
 from __future__ import annotations
 

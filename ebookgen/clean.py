@@ -443,7 +443,8 @@ class Cleaner:
             if self.rules.keep and self._kept_by_user(line):
                 continue
             key = key_of_folded(folded_lines[i])
-            rule = self._line_rule(key, gated)
+            rule = next((name for name, rx in self.rules.user_lines if rx.search(line)), None)
+            rule = rule or self._line_rule(key, gated)
             if rule is not None and not rule.startswith("book.yaml") and self._story_beside_address(line, sites, address_rules):
                 rule = None  # the address is cut in step 3; the story around it stays
             if rule is None and i in edge and self.rules.edge_any is not None:

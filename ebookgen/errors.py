@@ -1,6 +1,6 @@
 """The one error type the CLI knows how to print: bad input, with the file and line to fix.
 
-The catalogue of messages, with what each means and what to do, is docs/errors.md."""
+The catalogue of messages, with what each means and what to do, is the README (Errors and warnings)."""
 
 from __future__ import annotations
 

@@ -170,6 +170,7 @@ class Rules:
     """Everything the cleaner matches with, compiled once per build."""
 
     line_rules: list[tuple[str, re.Pattern]]
+    user_lines: list[tuple[str, re.Pattern]]  # book.yaml remove_lines: searched, case as written
     line_any: re.Pattern | None  # all line rules without needles in one alternation
     gated_lines: list[tuple[str, re.Pattern, tuple[str, ...]]]  # line rules with needles
     edge_rules: list[tuple[str, re.Pattern]]  # only tried on a chapter's edge lines
@@ -212,8 +213,9 @@ def compile_rules(options: CleanOptions) -> Rules:
             if site.name not in seen_sites:
                 seen_sites.add(site.name)
                 sites.append(site)
-    for pattern, line in options.remove_lines:
-        line_rules.append((f"book.yaml:{line}", re.compile(pattern, re.IGNORECASE)))
+    # The user's own line patterns are searched in the line as written (like grep), not
+    # full-matched against the folded form the built-in rules use.
+    user_lines = [(f"book.yaml:{line}", re.compile(pattern)) for pattern, line in options.remove_lines]
     for pattern, line in options.remove_inline:
         inline_rules.append((f"book.yaml:{line}", re.compile(pattern)))
     replacements = [(f"book.yaml:{line}", re.compile(p), repl) for p, repl, line in options.replace]
@@ -228,7 +230,7 @@ def compile_rules(options: CleanOptions) -> Rules:
     site_prefilter = re.compile("|".join(map(re.escape, canons))) if canons else None
     digest = hashlib.sha256()
     for part in (
-        [CLEANER_VERSION]
+        [CLEANER_VERSION] + [f"{r}|{rx.pattern}" for r, rx in user_lines]
         + [r for r, _ in line_rules] + [f"{r}|{rx.pattern}" for r, rx in edge_rules] + [f"{r}|{n}" for r, _, n in gated_lines] + [f"{r}|{rx.pattern}|{n}" for r, rx, n in address_rules] + [rx.pattern for _, rx in line_rules]
         + [rx.pattern for _, rx in inline_rules] + [s.name for s in sites]
         + [f"{r}|{p.pattern}|{s}" for r, p, s in replacements] + [k.pattern for k in keep]
@@ -237,6 +239,7 @@ def compile_rules(options: CleanOptions) -> Rules:
         digest.update(part.encode() + b"\x00")
     return Rules(
         line_rules=line_rules,
+        user_lines=user_lines,
         line_any=line_any,
         gated_lines=gated_lines,
         edge_rules=edge_rules,

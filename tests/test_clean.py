@@ -328,3 +328,14 @@ def test_clean_command_lists_every_removal_with_its_rule_and_a_summary(tmp_path)
     assert "removals in 2 chapters" in out
     assert not (book / "build").exists()  # a dry run writes nothing
     assert before == {p: p.read_bytes() for p in (book / "chapters").iterdir()}
+
+
+def test_user_remove_lines_are_searched_like_grep(tmp_path):
+    """`remove_lines: ['^JUNK']` removes 'JUNK and more' without needing '.*$'."""
+    from conftest import Epub, one_epub, run_cli, write_book
+
+    yaml = "title: X\nlanguage: en\nclean:\n  remove_lines: ['^JUNK']\n"
+    text = "Chapter 1: One\nJUNK and more junk\nHe saw JUNK on the road and walked on.\n"
+    book = write_book(tmp_path, {"Chapter 1.txt": text}, yaml)
+    assert run_cli("build", str(book)).code == 0
+    assert Epub(one_epub(book)).chapters()[0].paragraphs == ["He saw JUNK on the road and walked on."]

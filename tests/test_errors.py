@@ -1,4 +1,4 @@
-"""The error catalogue (docs/errors.md), end to end: a good book is built, then broken in
+"""The error catalogue (the README (Errors and warnings)), end to end: a good book is built, then broken in
 one way; `ebookgen build` must answer with exit code 1 and ONE stderr line naming the file
 (and line, where there is one) and what to do, and must leave the EPUB built before
 byte-for-byte as it was, with nothing new in build/.

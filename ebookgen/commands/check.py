@@ -1,6 +1,6 @@
 """ebookgen check: is this book ready for readers? EPUBCheck (when Java and the validator
 are installed), the project's own checks (chapter order, gaps, titles, empty chapters), and
-the Kindle/Kobo rules of docs/readers.md, in one summary. Exit 0 when clean, 1 otherwise.
+the Kindle/Kobo rules of the README (Kindle and Kobo), in one summary. Exit 0 when clean, 1 otherwise.
 
 Takes an EPUB, or a book folder: then the chapters are checked as `list` sees them, and
 the book is built into a temporary folder (build/ is left alone) and checked like an EPUB.
@@ -246,7 +246,7 @@ def epub_chapter_checks(book: OpenedEpub) -> Findings:
 
 
 def reader_checks(book: OpenedEpub) -> Findings:
-    """The Kindle and Kobo rules listed in docs/readers.md (K1-K12)."""
+    """The Kindle and Kobo rules listed in the README (Kindle and Kobo) (K1-K12)."""
     f = Findings()
     names = book.zip.namelist()
     # K1: an XML declaration naming the encoding (Send to Kindle assumes ISO-8859-1 without).
