@@ -388,7 +388,7 @@ def build(
     sigs: list[ChapterSignature] = []
     if book.clean.detect_boilerplate:
         missing = [i for i, d in enumerate(digests) if cache.signature(d) is None]
-        for i, (digest, sig) in zip(missing, _map(_signature_of, [paths[i] for i in missing], workers), strict=True):
+        for _i, (digest, sig) in zip(missing, _map(_signature_of, [paths[i] for i in missing], workers), strict=True):
             cache.put_signature(digest, sig)
         sigs = [_sig_from_dict(cache.signature(d)) for d in digests]
         boiler = detect(sigs, _texts(paths))

@@ -10,7 +10,9 @@ never correctness. No pickle: a cache file is data, never code."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -91,27 +93,33 @@ class Cache:
         if not self.dirty and len(keep) == len(self.entries) and len(sigs) == len(self.signatures):
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        parts, offset, raw_entries = [], 0, {}
-        for key in sorted(keep):
-            e = keep[key]
-            parts.append(e.deflated.data)
-            raw_entries[key] = {
-                "meta": e.meta,
-                "crc": e.deflated.crc,
-                "size": e.deflated.size,
-                "blob": [offset, len(e.deflated.data)],
-            }
-            offset += len(e.deflated.data)
-        blobs = b"".join(parts)
+        # Streamed to disk, blobs first: a 5,000-chapter cache is tens of MB, and building
+        # it as one string would double the build's peak memory.
+        offset, raw_entries, digest = 0, {}, hashlib.sha256()
+        with _atomic_file(self.folder / BLOBS) as f:
+            for key in sorted(keep):
+                e = keep[key]
+                f.write(e.deflated.data)
+                digest.update(e.deflated.data)
+                raw_entries[key] = {
+                    "meta": e.meta,
+                    "crc": e.deflated.crc,
+                    "size": e.deflated.size,
+                    "blob": [offset, len(e.deflated.data)],
+                }
+                offset += len(e.deflated.data)
         index = {
             "format": FORMAT,
             "ebookgen": __version__,
-            "blobs_sha256": hashlib.sha256(blobs).hexdigest(),
+            "blobs_sha256": digest.hexdigest(),
             "entries": raw_entries,
             "signatures": sigs,
         }
-        _atomic_write(self.folder / BLOBS, blobs)
-        _atomic_write(self.folder / INDEX, json.dumps(index, ensure_ascii=False).encode("utf-8"))
+        with _atomic_file(self.folder / INDEX) as f:
+            text = io.TextIOWrapper(f, encoding="utf-8")
+            json.dump(index, text, ensure_ascii=False)
+            text.flush()
+            text.detach()
 
 
 def load_state(folder: Path) -> dict | None:
@@ -126,6 +134,22 @@ def load_state(folder: Path) -> dict | None:
 def save_state(folder: Path, state: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     _atomic_write(folder / STATE, json.dumps({"format": FORMAT, "ebookgen": __version__, **state}).encode())
+
+
+@contextlib.contextmanager
+def _atomic_file(path: Path):
+    """A binary file that appears at `path` only when fully written."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -10,7 +10,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ebookgen.boilerplate import DOMAIN, DOMAIN_HINT, EDGE_LINES, NOVEL_SITE_WORDS, Boilerplate, edge_key
+from ebookgen.boilerplate import (
+    DOMAIN,
+    DOMAIN_HINT,
+    EDGE_LINES,
+    NOVEL_SITE_WORDS,
+    Boilerplate,
+    edge_key,
+)
 from ebookgen.fold import fold, key_of_folded, line_key, squash, squash_lines
 from ebookgen.headers import Header, header_from_filename, parse_header
 from ebookgen.model import SCENE_BREAK, Cleaned, Removal, Source
