@@ -50,7 +50,7 @@ class ChapterSignature:
     """What one chapter contributes to book-level detection (cacheable per chapter)."""
 
     edge_keys: frozenset[str]
-    edge_raw: frozenset[str]
+    edge_raw: frozenset[tuple[str, str]]  # (line as written, its edge_key)
     edge_domains: frozenset[str]
     all_domains: tuple[tuple[str, int], ...]  # (domain name, occurrences in the chapter)
 
@@ -66,9 +66,10 @@ def signature(text: str) -> ChapterSignature:
             for m in DOMAIN.finditer(fold(ln)):
                 edge_domains.add(m.group("name").lower())
         counts = Counter(name for _, name in domains_in(folded))
+    pairs = frozenset((ln, edge_key(ln)) for ln in edge_lines)
     return ChapterSignature(
-        edge_keys=frozenset(edge_key(ln) for ln in edge_lines),
-        edge_raw=frozenset(edge_lines),
+        edge_keys=frozenset(k for _, k in pairs),
+        edge_raw=pairs,
         edge_domains=frozenset(edge_domains),
         all_domains=tuple(sorted(counts.items())),
     )
@@ -123,8 +124,7 @@ def detect(signatures: list[ChapterSignature], texts: list[str]) -> Boilerplate:
     # How often does each frequent line occur anywhere, edges or not? Exact raw lines only.
     raw_for_key: dict[str, set[str]] = {}
     for s in signatures:
-        for raw in s.edge_raw:
-            k = edge_key(raw)
+        for raw, k in s.edge_raw:
             if k in frequent:
                 raw_for_key.setdefault(k, set()).add(raw)
     raw_lookup = {raw: k for k, raws in raw_for_key.items() for raw in raws}

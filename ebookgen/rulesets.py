@@ -104,7 +104,9 @@ def builtin_rule_sets() -> dict[str, RuleSet]:
     for entry in sorted(resources.files(RULES_PACKAGE).iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):
             continue
-        data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        # libyaml's loader when PyYAML has it: the rule files are read on every build.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(entry.read_text(encoding="utf-8"), Loader=loader) or {}
         name = data.get("name") or entry.name[:-5]
         sets[name] = RuleSet(
             name=name,
