@@ -16,6 +16,7 @@ from ebookgen.textshapes import is_scene_break, promo_share
 
 EDGE_LINES = 6  # non-empty lines at each end of a chapter that count as its head or tail
 MIN_CHAPTERS = 3
+MAX_EDGE_WORDS = 30  # clean.MAX_BOILERPLATE_WORDS: longer lines are never learnt boilerplate
 MIN_SHARE = 0.10  # of all chapters
 MIN_EDGE_SHARE = 0.8  # of a line's occurrences that must be at an edge
 MIN_SPLICED_CHAPTERS = 2
@@ -66,7 +67,9 @@ def signature(text: str) -> ChapterSignature:
             for m in DOMAIN.finditer(fold(ln)):
                 edge_domains.add(m.group("name").lower())
         counts = Counter(name for _, name in domains_in(folded))
-    pairs = frozenset((ln, edge_key(ln)) for ln in edge_lines)
+    # Only lines short enough to be boilerplate are remembered (the cleaner never removes a
+    # longer one as such): it keeps a 5,000-chapter book's signatures small.
+    pairs = frozenset((ln, edge_key(ln)) for ln in edge_lines if len(ln.split()) <= MAX_EDGE_WORDS)
     return ChapterSignature(
         edge_keys=frozenset(k for _, k in pairs),
         edge_raw=pairs,

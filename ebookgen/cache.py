@@ -21,7 +21,7 @@ from pathlib import Path
 from ebookgen import __version__
 from ebookgen.zipwriter import Deflated
 
-FORMAT = 2
+FORMAT = 3
 INDEX, BLOBS, STATE = "index.json", "blobs.bin", "state.json"
 
 

@@ -14,6 +14,7 @@ from ebookgen.boilerplate import (
     DOMAIN,
     DOMAIN_HINT,
     EDGE_LINES,
+    MAX_EDGE_WORDS,
     NOVEL_SITE_WORDS,
     Boilerplate,
     edge_key,
@@ -61,7 +62,7 @@ SENTENCE_END = re.compile(r"[.!?。！？…]+[\"”’'»」』)\]]*\s+")
 DIALOGUE_QUOTES = set("“”\"«»「」『』")
 CJK_PROMO = re.compile(r"本站|网址|地址|域名|首发|最新章节|手机版|阅读|记住|笔趣阁|无弹窗")
 MAX_RULE_LINE = 400
-MAX_BOILERPLATE_WORDS = 30  # longer lines are story: line rules are not tried on them
+MAX_BOILERPLATE_WORDS = MAX_EDGE_WORDS  # longer lines are story, never learnt boilerplate
 
 
 @dataclass(frozen=True)
