@@ -26,7 +26,7 @@ from pathlib import Path
 from ebookgen import __version__, a11y
 from ebookgen.assemble import CoverImage, write_epub
 from ebookgen.boilerplate import Boilerplate, ChapterSignature, detect, signature
-from ebookgen.cache import Cache, Entry, load_state, save_state
+from ebookgen.cache import Cache, Entry, atomic_write, load_state, save_state
 from ebookgen.checks import duplicate_text_warnings, numbering_warnings
 from ebookgen.clean import BookContext, Cleaner
 from ebookgen.config import load_book
@@ -275,17 +275,8 @@ def _cover(book: Book, cache_dir: Path, volume_label: str | None = None) -> Cove
     except (OSError, ValueError):
         data = cover.generated_cover(book.title, book.authors, book.series, book.series_index, volume_label)
         cache_dir.mkdir(parents=True, exist_ok=True)
-        _write_file(cached, data)
+        atomic_write(cached, data)
     return CoverImage(data, "image/png", ".png")
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
 
 
 def _stamp(book: Book, paths: list[Path], output: Path) -> str:

@@ -136,7 +136,7 @@ def load_state(folder: Path) -> dict | None:
 
 def save_state(folder: Path, state: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    _atomic_write(folder / STATE, json.dumps({"format": FORMAT, "ebookgen": __version__, **state}).encode())
+    atomic_write(folder / STATE, json.dumps({"format": FORMAT, "ebookgen": __version__, **state}).encode())
 
 
 @contextlib.contextmanager
@@ -155,15 +155,6 @@ def _atomic_file(path: Path):
         raise
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+def atomic_write(path: Path, data: bytes) -> None:
+    with _atomic_file(path) as f:
+        f.write(data)
