@@ -5,9 +5,7 @@ document (landmarks, ARIA roles, languages); a reproducible ZIP; an atomic write
 from __future__ import annotations
 
 import datetime
-import os
 import re
-import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from pathlib import Path
 from ebooklib import epub
 
 from ebookgen import __version__
+from ebookgen.atomic import atomic_file
 from ebookgen.model import Book, Chapter
 from ebookgen.render import STYLESHEET_HREF, RenderSettings, document, xml_escape
 from ebookgen.zipwriter import Deflated, ZipWriter
@@ -335,17 +334,5 @@ def write_epub(
     }
     out_path.parent.mkdir(parents=True, exist_ok=True)
     _prune_stale_temporaries(out_path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _Writer(f, eb, options, precompressed or {}, book.language).write()
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, out_path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_file(out_path, fsync=True) as f:
+        _Writer(f, eb, options, precompressed or {}, book.language).write()

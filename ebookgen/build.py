@@ -25,8 +25,9 @@ from pathlib import Path
 
 from ebookgen import __version__, a11y
 from ebookgen.assemble import CoverImage, write_epub
+from ebookgen.atomic import atomic_write
 from ebookgen.boilerplate import Boilerplate, ChapterSignature, detect, signature
-from ebookgen.cache import Cache, Entry, atomic_write, load_state, save_state
+from ebookgen.cache import Cache, Entry, load_state, save_state
 from ebookgen.checks import duplicate_text_warnings, numbering_warnings
 from ebookgen.clean import BookContext, Cleaner
 from ebookgen.config import load_book
@@ -34,7 +35,7 @@ from ebookgen.errors import BookError
 from ebookgen.model import SCENE_BREAK, Book, Chapter, Cleaned, Removal, Source
 from ebookgen.render import RENDERER_VERSION, RenderSettings, render, sniff_image
 from ebookgen.rulesets import Rules, compile_rules
-from ebookgen.sources import decode, discover, read_source
+from ebookgen.sources import decode_text, discover, read_source
 from ebookgen.zipwriter import Deflated, deflate
 
 DEFAULT_MODIFIED = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
@@ -138,8 +139,7 @@ _WORKER: dict = {}
 
 def _signature_of(path: Path) -> tuple[str, dict]:
     raw = path.read_bytes()
-    text, _ = decode(raw, path)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, _ = decode_text(raw, path)
     return hashlib.sha256(raw).hexdigest(), _sig_to_dict(signature(text))
 
 
@@ -473,8 +473,7 @@ def build(
 
 def _texts(paths: list[Path]) -> Iterator[str]:
     for p in paths:
-        text, _ = decode(p.read_bytes(), p)
-        yield text.replace("\r\n", "\n").replace("\r", "\n")
+        yield decode_text(p.read_bytes(), p)[0]
 
 
 def _up_to_date(state: dict, started: float) -> BuildResult:

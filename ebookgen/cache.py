@@ -10,15 +10,13 @@ never correctness. No pickle: a cache file is data, never code."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ebookgen import __version__
+from ebookgen.atomic import atomic_file, atomic_write
 from ebookgen.zipwriter import Deflated
 
 FORMAT = 3
@@ -95,7 +93,7 @@ class Cache:
         # Streamed to disk, blobs first: a 5,000-chapter cache is tens of MB, and building
         # it as one string would double the build's peak memory.
         offset, raw_entries, digest = 0, {}, hashlib.sha256()
-        with _atomic_file(self.folder / BLOBS) as f:
+        with atomic_file(self.folder / BLOBS) as f:
             for key in sorted(keep):
                 e = keep[key]
                 f.write(e.deflated.data)
@@ -114,7 +112,7 @@ class Cache:
             "entries": raw_entries,
             "signatures": sigs,
         }
-        with _atomic_file(self.folder / INDEX) as f:
+        with atomic_file(self.folder / INDEX) as f:
             # One entry at a time through the C encoder: neither one huge string nor the
             # pure-Python streaming encoder (ten times slower).
             head = {k: v for k, v in index.items() if k != "entries"}
@@ -137,24 +135,3 @@ def load_state(folder: Path) -> dict | None:
 def save_state(folder: Path, state: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / STATE, json.dumps({"format": FORMAT, "ebookgen": __version__, **state}).encode())
-
-
-@contextlib.contextmanager
-def _atomic_file(path: Path):
-    """A binary file that appears at `path` only when fully written."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    with _atomic_file(path) as f:
-        f.write(data)

@@ -23,11 +23,12 @@ def shown(path: Path) -> str:
     return str(absolute)
 
 
-def _error_line(err: BookError) -> str:
+def error_line(err: BookError) -> str:
+    """`file:line: message`, on one line."""
     where = ""
     if err.path is not None:
         where = shown(err.path) + (f":{err.line}" if err.line else "") + ": "
-    return where + err.message
+    return one_line(where + err.message)
 
 
 COMMANDS = ("init", "build", "clean", "list", "check", "watch")
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except BookError as err:
-        print(one_line(_error_line(err)), file=sys.stderr)
+        print(error_line(err), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

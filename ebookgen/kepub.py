@@ -15,15 +15,14 @@ the markup, everything else is copied as it is, with the same reproducible ZIP a
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from posixpath import dirname, join, normpath
 
 from lxml import etree
 
+from ebookgen.atomic import atomic_file
 from ebookgen.zipwriter import ZipWriter
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -177,22 +176,14 @@ def kepub_file(epub: Path, out: Path) -> Path:
     """Write the KEPUB of a built EPUB to `out` (atomically, like the EPUB itself)."""
     with zipfile.ZipFile(epub) as zf:
         targets = _spine_documents(zf)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                writer = ZipWriter(f)
-                for info in zf.infolist():
-                    data = zf.read(info)
-                    if info.filename in targets:
-                        data = kepubify(data)
-                    writer.add(info.filename, data, store=info.filename == "mimetype")
-                writer.close()
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(out) as f:
+            writer = ZipWriter(f)
+            for info in zf.infolist():
+                data = zf.read(info)
+                if info.filename in targets:
+                    data = kepubify(data)
+                writer.add(info.filename, data, store=info.filename == "mimetype")
+            writer.close()
     return out
 
 

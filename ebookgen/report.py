@@ -4,12 +4,11 @@ reader can check a 3,000-chapter book in a minute. Also the text form `ebookgen 
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from collections import Counter
 from importlib import resources
 from pathlib import Path
 
+from ebookgen.atomic import atomic_write
 from ebookgen.boilerplate import Boilerplate
 from ebookgen.model import Book, Cleaned, Removal
 from ebookgen.render import chapter_label
@@ -143,13 +142,7 @@ whole line removed. Open a chapter to see its removals in context.</p>
 
 
 def write_report(book: Book, cleaned: list[Cleaned], boiler: Boilerplate, path: Path) -> Path:
-    data = render_report(book, cleaned, boiler).encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    atomic_write(path, render_report(book, cleaned, boiler).encode("utf-8"))
     return path
 
 

@@ -259,6 +259,12 @@ def binary_kind(raw: bytes) -> str | None:
     return next((kind for magic, kind in BINARY_MAGIC if raw.startswith(magic)), None)
 
 
+def decode_text(raw: bytes, path: Path) -> tuple[str, str]:
+    """decode(), then one kind of line end and no BOM: the text every stage reads."""
+    text, encoding = decode(raw, path)
+    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), encoding
+
+
 def _looks_like_text(text: str) -> bool:
     controls = sum(1 for ch in text[:4096] if ch < " " and ch not in "\n\r\t")
     return controls <= len(text[:4096]) // 100
@@ -311,8 +317,7 @@ def read_source(path: Path, chapters_dir: Path) -> Source:
         raw = path.read_bytes()
     except OSError as exc:
         raise BookError(path, f"cannot read: {exc.strerror}: check that the file is readable") from None
-    text, encoding = decode(raw, path)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text, encoding = decode_text(raw, path)
     fmt = CHAPTER_SUFFIXES[path.suffix.lower()]
     language = None
     if fmt == "md":

@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from ebookgen.cli import shown
+from ebookgen.cli import error_line, shown
 from ebookgen.commands.build import output_path
 from ebookgen.errors import BookError
 
@@ -36,8 +36,7 @@ def once(book_dir: Path, output: Path | None) -> str:
     try:
         result = build(book_dir, output)
     except BookError as err:
-        where = f"{shown(err.path)}:{err.line}: " if err.path and err.line else (f"{shown(err.path)}: " if err.path else "")
-        return f"[{stamp}] error: {where}{err.message}"
+        return f"[{stamp}] error: {error_line(err)}"
     if result.up_to_date:
         return f"[{stamp}] up to date"
     warn = f", {len(result.warnings)} warnings" if result.warnings else ""
