@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ebookgen.fold import fold, line_key
+from ebookgen.fold import fold, key_of_folded
 from ebookgen.headers import parse_header
 from ebookgen.rulesets import TLDS, Site, site_matcher
 from ebookgen.textshapes import is_scene_break, promo_share
@@ -21,7 +22,9 @@ MIN_SHARE = 0.10  # of all chapters
 MIN_EDGE_SHARE = 0.8  # of a line's occurrences that must be at an edge
 MIN_SPLICED_CHAPTERS = 2
 # What every DOMAIN match holds: a dot, then a top-level domain. Cheap to look for first.
-DOMAIN_HINT = re.compile(r"\.\s?(?:" + TLDS + r")(?![a-z0-9])", re.IGNORECASE)
+# Only ever searched in folded (lower-case) text, so case is not ignored: that keeps the
+# literal '.' a prefix the regex engine finds at C speed.
+DOMAIN_HINT = re.compile(r"\.\s?(?:" + TLDS + r")(?![a-z0-9])")
 _DIGITS = re.compile(r"\d+")
 # Words in the name of a site that hosts novels ('novelzzz', 'readwn', 'wuxiabox').
 NOVEL_SITE_WORDS = re.compile(
@@ -35,15 +38,18 @@ DOMAIN = re.compile(
 )
 
 
+_QUOTES = "“\"'‘「『"  # a line opening with one of these is dialogue
+
+
 def edge_key(line: str) -> str:
     """A line's identity for counting: folded, digits as '#', so 'Chapter 12 at X' and
     'Chapter 13 at X' count as one line."""
-    return _DIGITS.sub("#", line_key(line))
+    return edge_key_of_folded(fold(line))
 
 
-def edges(text: str) -> tuple[list[str], list[str]]:
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    return lines[:EDGE_LINES], lines[-EDGE_LINES:] if len(lines) > EDGE_LINES else []
+def edge_key_of_folded(folded: str) -> str:
+    """edge_key of a line that is already folded."""
+    return _DIGITS.sub("#", key_of_folded(folded))
 
 
 @dataclass(frozen=True)
@@ -54,27 +60,55 @@ class ChapterSignature:
     edge_raw: frozenset[tuple[str, str]]  # (line as written, its edge_key)
     edge_domains: frozenset[str]
     all_domains: tuple[tuple[str, int], ...]  # (domain name, occurrences in the chapter)
+    # Every line short enough to be boilerplate, as ' '-separated CRC-32s ('1a2b3c4d ...'):
+    # how detect() tells a line that recurs only at edges from one that is also in the
+    # middle of chapters, without reading every chapter again. Compact in the cache.
+    line_hashes: str = ""
+
+
+def line_hash(line: str) -> str:
+    """A stripped line's CRC-32 as 8 hex digits. A collision can only make a line look less
+    edge-bound than it is, so it is kept: the safe side."""
+    return f"{zlib.crc32(line.encode('utf-8', 'surrogatepass')):08x}"
+
+
+def _short(line: str) -> bool:
+    """At most MAX_EDGE_WORDS words, for a stripped line. Counted without splitting when
+    the line's only whitespace is single plain spaces (other whitespace is unprintable)."""
+    if len(line) <= 2 * MAX_EDGE_WORDS:  # too short to hold more
+        return True
+    if "  " not in line and line.isprintable():
+        return line.count(" ") < MAX_EDGE_WORDS
+    return len(line.split()) <= MAX_EDGE_WORDS
 
 
 def signature(text: str) -> ChapterSignature:
-    head, tail = edges(text)
-    edge_lines = [ln for ln in head + tail if not is_scene_break(ln) and parse_header(ln) is None]
-    edge_domains = set()
-    counts: Counter = Counter()
-    folded = fold(text)
-    if DOMAIN_HINT.search(folded):
-        for ln in edge_lines:
-            for m in DOMAIN.finditer(fold(ln)):
-                edge_domains.add(m.group("name").lower())
-        counts = Counter(name for _, name in domains_in(folded))
-    # Only lines short enough to be boilerplate are remembered (the cleaner never removes a
-    # longer one as such): it keeps a 5,000-chapter book's signatures small.
-    pairs = frozenset((ln, edge_key(ln)) for ln in edge_lines if len(ln.split()) <= MAX_EDGE_WORDS)
+    folded = fold(text)  # one character for one: its lines are the folded lines of the text
+    rows = [(ln.strip(), f) for ln, f in zip(text.split("\n"), folded.split("\n"), strict=True)]
+    rows = [(ln, f.strip()) for ln, f in rows if ln]
+    edge_rows = rows[:EDGE_LINES] + (rows[-EDGE_LINES:] if len(rows) > EDGE_LINES else [])
+    any_domain = DOMAIN_HINT.search(folded) is not None
+    pairs, edge_domains = set(), set()
+    for ln, f in edge_rows:
+        short = _short(ln)
+        with_domain = any_domain and DOMAIN_HINT.search(f) is not None
+        # Only lines short enough to be boilerplate are remembered (the cleaner never
+        # removes a longer one as such), and lines with an address for their domains.
+        if not (short or with_domain) or is_scene_break(ln) or parse_header(ln) is not None:
+            continue
+        if short:
+            pairs.add((ln, edge_key_of_folded(f)))
+        if with_domain:
+            edge_domains.update(m.group("name").lower() for m in DOMAIN.finditer(f))
+    counts = Counter(name for _, name in domains_in(folded)) if any_domain else Counter()
+    # Dialogue is never learnt (junk_like), so whether it recurs does not matter.
+    hashes = sorted({line_hash(ln) for ln, _ in rows if ln[0] not in _QUOTES and _short(ln)})
     return ChapterSignature(
         edge_keys=frozenset(k for _, k in pairs),
-        edge_raw=pairs,
+        edge_raw=frozenset(pairs),
         edge_domains=frozenset(edge_domains),
         all_domains=tuple(sorted(counts.items())),
+        line_hashes=" ".join(hashes),
     )
 
 
@@ -95,7 +129,7 @@ def junk_like(key: str) -> bool:
     address, a short tag, or a promotional sentence may be. A recurring story sentence
     ('Chapter 7 of the contract stated ...' in many chapters) is kept as a candidate."""
     k = key.strip()
-    if not k or k[0] in "“\"'‘「『":
+    if not k or k[0] in _QUOTES:
         return False
     if k[0] in "[<【(" and k[-1] in "]>】)" and not DOMAIN.search(k):
         return False
@@ -117,28 +151,26 @@ class Boilerplate:
     candidates: list[tuple[str, int]] = field(default_factory=list)  # kept, shown in report
 
 
-def detect(signatures: list[ChapterSignature], texts: list[str]) -> Boilerplate:
+def detect(signatures: list[ChapterSignature]) -> Boilerplate:
     n = len(signatures)
     if n < MIN_CHAPTERS:
         return Boilerplate()
     need = max(MIN_CHAPTERS, math.ceil(MIN_SHARE * n))
     key_counts = Counter(k for s in signatures for k in s.edge_keys)
     frequent = {k for k, c in key_counts.items() if c >= MIN_CHAPTERS}
-    # How often does each frequent line occur anywhere, edges or not? Exact raw lines only.
-    raw_for_key: dict[str, set[str]] = {}
+    # How often does each frequent line occur anywhere, edges or not? Exact raw lines only,
+    # known by their hashes.
+    key_of_hash: dict[str, set[str]] = {}
     for s in signatures:
         for raw, k in s.edge_raw:
             if k in frequent:
-                raw_for_key.setdefault(k, set()).add(raw)
-    raw_lookup = {raw: k for k, raws in raw_for_key.items() for raw in raws}
-    anywhere = Counter()
-    for text in texts:
-        seen = set()
-        for ln in text.split("\n"):
-            k = raw_lookup.get(ln.strip())
-            if k is not None and k not in seen:
-                seen.add(k)
-                anywhere[k] += 1
+                key_of_hash.setdefault(line_hash(raw), set()).add(k)
+    anywhere: Counter = Counter()
+    for s in signatures:
+        found = set()
+        for h in s.line_hashes.split():
+            found.update(key_of_hash.get(h, ()))
+        anywhere.update(found)
     lines, candidates = set(), []
     for k in frequent:
         count = key_counts[k]

@@ -125,7 +125,7 @@ def prepare(book_dir: Path) -> Prepared:
     sources = [read_source(p, folder) for p in discover(book)]
     boiler = Boilerplate()
     if book.clean.detect_boilerplate:
-        boiler = detect([signature(s.text) for s in sources], [s.text for s in sources])
+        boiler = detect([signature(s.text) for s in sources])
     cleaner = Cleaner(rules, BookContext(book.title, boiler))
     cleaned = [cleaner.clean(s) for s in sources]
     cleaned = [replace(c, warnings=chapter_warnings(c)) for c in cleaned]
@@ -224,6 +224,7 @@ def _sig_to_dict(sig: ChapterSignature) -> dict:
         "edge_raw": sorted([raw, key] for raw, key in sig.edge_raw),
         "edge_domains": sorted(sig.edge_domains),
         "all_domains": [list(d) for d in sig.all_domains],
+        "line_hashes": sig.line_hashes,
     }
 
 
@@ -233,6 +234,7 @@ def _sig_from_dict(d: dict) -> ChapterSignature:
         edge_raw=frozenset((raw, key) for raw, key in d["edge_raw"]),
         edge_domains=frozenset(d["edge_domains"]),
         all_domains=tuple((n, c) for n, c in d["all_domains"]),
+        line_hashes=d["line_hashes"],
     )
 
 
@@ -382,7 +384,7 @@ def build(
         for _i, (digest, sig) in zip(missing, _map(_signature_of, [paths[i] for i in missing], workers), strict=True):
             cache.put_signature(digest, sig)
         sigs = [_sig_from_dict(cache.signature(d)) for d in digests]
-        boiler = detect(sigs, _texts(paths))
+        boiler = detect(sigs)
 
     # 2. Per chapter: from the cache, or cleaned and rendered now.
     _WORKER["book"] = book
@@ -469,11 +471,6 @@ def build(
         report=report,
         processed=len(todo),
     )
-
-
-def _texts(paths: list[Path]) -> Iterator[str]:
-    for p in paths:
-        yield decode_text(p.read_bytes(), p)[0]
 
 
 def _up_to_date(state: dict, started: float) -> BuildResult:

@@ -19,7 +19,7 @@ from ebookgen import __version__
 from ebookgen.atomic import atomic_file, atomic_write
 from ebookgen.zipwriter import Deflated
 
-FORMAT = 3
+FORMAT = 4
 INDEX, BLOBS, STATE = "index.json", "blobs.bin", "state.json"
 
 

@@ -5,10 +5,14 @@ When in doubt a line is kept: removing a story sentence is worse than leaving a 
 
 from __future__ import annotations
 
+import bisect
 import html
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
+
+import ahocorasick_rs
 
 from ebookgen.boilerplate import (
     DOMAIN,
@@ -17,13 +21,21 @@ from ebookgen.boilerplate import (
     MAX_EDGE_WORDS,
     NOVEL_SITE_WORDS,
     Boilerplate,
-    edge_key,
+    edge_key_of_folded,
 )
-from ebookgen.fold import fold, key_of_folded, line_key, squash, squash_lines
+from ebookgen.fold import fold, key_of_folded, line_key, squash
 from ebookgen.headers import Header, header_from_filename, parse_header
 from ebookgen.model import SCENE_BREAK, Cleaned, Removal, Source
+from ebookgen.prefilter import LineFilter
 from ebookgen.rulesets import TLDS, Rules, Site
-from ebookgen.textshapes import LEFTOVER_WORDS, PROMO, STRONG_PROMO, is_scene_break, promo_share
+from ebookgen.textshapes import (
+    LEFTOVER_WORDS,
+    PROMO,
+    SCENE_BREAK_CHARS,
+    STRONG_PROMO,
+    is_scene_break,
+    promo_share,
+)
 
 # Characters XML 1.0 forbids (C0 controls but tab and newline, lone surrogates, U+FFFE/F).
 INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -35,10 +47,12 @@ ZERO_WIDTH_JUNK = re.compile("[\u200b\u2060\ufeff\u00ad\u180e]")
 HTML_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,9}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 BLANK_ENTITY = re.compile(r"&(?:nbsp|ensp|emsp|thinsp|zwsp|#160|#xa0|#8203|#x200b);", re.IGNORECASE)
 # UTF-8 read as cp1252/latin-1: a lead byte followed by a continuation byte's look.
-MOJIBAKE = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
+MOJIBAKE_LEAD = re.compile("[\u00c2-\u00f4]")
+MOJIBAKE_NEXT = re.compile(
+    "[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
     "\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
+MOJIBAKE = re.compile(MOJIBAKE_LEAD.pattern + MOJIBAKE_NEXT.pattern)
 # A line of only these is trailing junk (':. :', '|', '//'), unless it is an ellipsis.
 JUNK_PUNCT_LINE = re.compile(r"[\s:;.,|/\\'`^]+")
 ELLIPSIS_LINE = re.compile(r"\s*(?:(?:\.\s?){2,}|…+|。{2,})\s*")
@@ -56,6 +70,12 @@ LOOSE_ADDRESS = re.compile(
 # A quick test before LOOSE_ADDRESS: a dot (or 'dot') then a top-level domain.
 LOOSE_HINT = re.compile(
     r"(?:\.|\bdot\b)[\s)\]}]{0,3}(?:c\W{0,2}[o0]\W{0,2}m|n\W{0,2}e\W{0,2}t|[o0]\W{0,2}r\W{0,2}g|(?:" + TLDS + r")\b)"
+)
+# Every line either hint matches holds this: a dot, then a top-level domain however spaced.
+# Searched once over the folded chapter (its literal '.' prefix is found at C speed); the
+# rarer 'dot' spelling only when the chapter holds 'dot' at all.
+ADDRESS_HINT = re.compile(
+    r"\.[\s)\]}]{0,3}(?:c\W{0,2}[o0]\W{0,2}m|n\W{0,2}e\W{0,2}t|[o0]\W{0,2}r\W{0,2}g|(?:" + TLDS + r")(?![a-z0-9]))"
 )
 # A sentence ends at . ! ? (and CJK ones), possibly behind a closing quote, before a space.
 SENTENCE_END = re.compile(r"[.!?。！？…]+[\"”’'»」』)\]]*\s+")
@@ -78,14 +98,31 @@ def _entity(m: re.Match) -> str:
     return decoded if decoded != m.group(0) else m.group(0)
 
 
+_PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\n\t"
+
+
+def unusual_characters(text: str) -> set[str]:
+    """The distinct characters of `text` other than printable ASCII, newline and tab. Found
+    at C speed (on the UTF-8 bytes, with the plain ones deleted): one look at this small set
+    tells whether a chapter needs any of normalise()'s whole-text passes."""
+    rest = text.encode("utf-8", "surrogatepass").translate(None, _PLAIN_BYTES)
+    return set(rest.decode("utf-8", "surrogatepass")) if rest else set()
+
+
 def normalise(text: str, fmt: str = "txt") -> str:
     """Mojibake repaired (ftfy, only on lines that show it), NFC, HTML entities decoded in
     plain text, and characters XML cannot carry or a reader cannot see removed."""
     if "&" in text:
         text = HTML_ENTITY.sub(_entity, text) if fmt == "txt" else BLANK_ENTITY.sub(" ", text)
-    text = INVALID_XML.sub("", text)
-    text = ZERO_WIDTH_JUNK.sub("", text)
-    if MOJIBAKE.search(text):
+    odd = "".join(unusual_characters(text))
+    if not odd:
+        return text
+    if INVALID_XML.search(odd):
+        text = INVALID_XML.sub("", text)
+    if ZERO_WIDTH_JUNK.search(odd):
+        text = ZERO_WIDTH_JUNK.sub("", text)
+    # Mojibake needs a lead character (Â-ô) and a continuation-like one in the chapter.
+    if MOJIBAKE_LEAD.search(odd) and MOJIBAKE_NEXT.search(odd) and MOJIBAKE.search(text):
         import ftfy  # imported late: most books never need it
 
         config = ftfy.TextFixerConfig(
@@ -97,7 +134,8 @@ def normalise(text: str, fmt: str = "txt") -> str:
             explain=False,
         )
         text = "\n".join(ftfy.fix_text(ln, config) if MOJIBAKE.search(ln) else ln for ln in text.split("\n"))
-    if not unicodedata.is_normalized("NFC", text):
+    # Below U+0300 every character is its own NFC form and none combines with another.
+    if max(odd) >= "\u0300" and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return text
 
@@ -219,52 +257,70 @@ class Cleaner:
         self.context = context
         self.sites = list(rules.sites) + list(context.boilerplate.sites)
         self.address_names = {name for name, _, _ in rules.address_rules}
+        # Two prefilters, each one pass over the chapter at native speed: the words each
+        # rule needs (prefilter.LineFilter, on the folded text), and the site names and
+        # rule needles (on the squashed text, where 'n 0 v e l' is 'novel').
+        # A site's own line rules (rulesets._site_gated) are tried on the lines that name the
+        # site, whatever other words they hold: they are not in the word prefilter.
+        self.gated_needles = {name: frozenset(needles) for name, _, needles in rules.gated_lines}
+        self.line_filter = LineFilter(
+            [(("line", n), rx.pattern) for n, rx in rules.line_rules if n not in self.gated_needles]
+            + [(("edge", n), rx.pattern) for n, rx in rules.edge_rules]
+            + [(("inline", n), rx.pattern) for n, rx in rules.inline_rules if not n.startswith("book.yaml")]
+        )
+        always = self.line_filter.always
+        # (rule-file order, name, regex): the first matching rule in file order names a line.
+        entries = {n: (order, n, rx) for order, (n, rx) in enumerate(rules.line_rules)}
+        self.line_entries = {("line", n): e for n, e in entries.items() if n not in self.gated_needles}
+        self.line_always = [e for k, e in self.line_entries.items() if k in always]
+        self.line_always_any = _alternation_of([(n, rx) for _, n, rx in self.line_always])
+        self.gated_entries = [entries[n] for n in self.gated_needles]
+        self.edge_always_any = _alternation_of([(n, rx) for n, rx in rules.edge_rules if ("edge", n) in always])
         needles = {n for _, _, ns in rules.address_rules for n in ns}
         needles |= {n for _, _, ns in rules.gated_lines for n in ns}
         needles |= {n for ns in rules.inline_needles.values() for n in ns}
-        # Every needle found in one scan; a needle inside a longer one that matched there
-        # ('webnovel' in 'reewebnovel') counts as found too.
-        self.needle_scan = (
-            re.compile("|".join(map(re.escape, sorted(needles, key=len, reverse=True)))) if needles else None
-        )
-        self.needle_parts = {n: {m for m in needles if m in n} for n in needles}
-        # Each built-in inline rule is first looked for in the folded (lower-case) chapter,
-        # without IGNORECASE: a pattern that starts with a literal is then found at
-        # C speed, and a chapter without a match skips the rule entirely.
-        self.inline_gates = {
-            name: re.compile(rx.pattern) for name, rx in rules.inline_rules if not name.startswith("book.yaml")
-        }
+        needles |= {s.canon for s in self.sites if s.canon}
+        self.squashed_words = sorted(needles)
+        self.squashed_scan = ahocorasick_rs.AhoCorasick(self.squashed_words) if needles else None
 
-    def _needles_in(self, squashed: str) -> set[str]:
-        if self.needle_scan is None or not squashed:
-            return set()
-        return {n for n in self.needle_parts if n in squashed}
+    def _squashed_hits(self, folded_text: str) -> tuple[set[str], dict[int, set[str]]]:
+        """Needles and site names in the chapter's squashed text: all of them, and per line."""
+        if self.squashed_scan is None:
+            return set(), {}
+        squashed = squash(folded_text, keep_lines=True)
+        starts = _line_starts(squashed.split("\n"))
+        per_line: dict[int, set[str]] = {}
+        for index, start, _ in self.squashed_scan.find_matches_as_indexes(squashed, overlapping=True):
+            per_line.setdefault(bisect.bisect_right(starts, start) - 1, set()).add(self.squashed_words[index])
+        return set().union(*per_line.values()), per_line
 
     # -- line level ----------------------------------------------------------------------
 
     def _kept_by_user(self, line: str) -> bool:
         return any(p.search(line) for p in self.rules.keep)
 
-    def _edge_rule(self, line: str, key: str) -> str | None:
+    def _edge_rule(self, line: str, key: str, candidates: set) -> str | None:
         """Rules for what only appears around a chapter (credits, 'thanks for reading'),
         never tried on dialogue."""
         if len(key) > MAX_RULE_LINE or line.lstrip()[:1] in DIALOGUE_QUOTES:
             return None
-        if not self.rules.edge_any.fullmatch(key):
-            return None
         for name, rx in self.rules.edge_rules:
-            if rx.fullmatch(key):
+            if (("edge", name) in candidates or ("edge", name) in self.line_filter.always) and rx.fullmatch(key):
                 return name
         return None
 
-    def _line_rule(self, key: str, gated: list) -> str | None:
+    def _line_rule(self, key: str, candidates: set, line_words: set) -> str | None:
+        """The first rule (in rule-file order) that matches the whole line. Only the rules
+        whose words the line holds are tried (see prefilter.py); a site's own rules only
+        on lines that name the site (`line_words`: the line's squashed needles)."""
         if len(key) > MAX_RULE_LINE:
             return None
-        if self.rules.line_any is not None and self.rules.line_any.fullmatch(key):
-            for name, rx in self.rules.line_rules:
-                if rx.fullmatch(key):
-                    return name
-        for name, rx in gated:
+        tried = [self.line_entries[k] for k in candidates if k in self.line_entries]
+        if self.line_always_any is not None and self.line_always_any.fullmatch(key):
+            tried += self.line_always
+        if line_words:
+            tried += [e for e in self.gated_entries if not line_words.isdisjoint(self.gated_needles[e[1]])]
+        for _, name, rx in sorted(tried):
             if rx.fullmatch(key):
                 return name
         return None
@@ -384,7 +440,7 @@ class Cleaner:
                 found.append((s, e, "promo-sentence"))
         return found
 
-    def _boilerplate_lines(self, lines: list[str], nonempty: list[int], edge: set[int]) -> set[int]:
+    def _boilerplate_lines(self, lines: list[str], folded_lines: list[str], nonempty: list[int], edge: set[int]) -> set[int]:
         """Lines at this chapter's edges that the book taught us are boilerplate. If that
         would take half the chapter, the chapter is more like its neighbours than junk is
         (short, formulaic chapters): nothing is removed."""
@@ -393,8 +449,8 @@ class Cleaner:
             return set()
         found = {
             i for i in edge
-            if len(lines[i].split()) <= MAX_BOILERPLATE_WORDS
-            and edge_key(lines[i]) in learnt
+            if edge_key_of_folded(folded_lines[i]) in learnt
+            and len(lines[i].split()) <= MAX_BOILERPLATE_WORDS
             and parse_header(lines[i], self.context.title) is None
         }
         return found if len(found) * 2 < len(nonempty) else set()
@@ -427,36 +483,65 @@ class Cleaner:
 
         folded_text = fold(text)
         folded_lines = folded_text.split("\n")  # fold is one character for one: same offsets
-        squashed = squash(folded_text)
-        squashed_lines: list[str] = []
-        any_domain = bool(DOMAIN_HINT.search(folded_text))
-        any_loose = bool(LOOSE_HINT.search(folded_text))
-        present = self._needles_in(squashed)
-        sites = [s for s in self.sites if s.canon in squashed] if squashed else []
-        if sites:
-            squashed_lines = squash_lines(folded_text)
-        address_rules = [(name, rx) for name, rx, needles in self.rules.address_rules if not needles or not present.isdisjoint(needles)]
-        gated = [(name, rx) for name, rx, needles in self.rules.gated_lines if not present.isdisjoint(needles)]
+        starts = _line_starts(folded_lines)
+        hits = self.line_filter.candidates(folded_text, starts)
+        present, squashed_hits = self._squashed_hits(folded_text)
+        sites_in = {i: [s for s in self.sites if s.canon in words] for i, words in squashed_hits.items()}
+        address_rules = [(name, rx, needles) for name, rx, needles in self.rules.address_rules if not needles or not present.isdisjoint(needles)]
         inline_needles = self.rules.inline_needles
         inline_rules = [
             (name, rx) for name, rx in self.rules.inline_rules
-            if (name not in inline_needles or not present.isdisjoint(inline_needles[name]))
-            and (name not in self.inline_gates or self.inline_gates[name].search(folded_text))
+            if name not in inline_needles or not present.isdisjoint(inline_needles[name])
         ]
+        # Lines worth a closer look for addresses: a dot and a top-level domain, or a dot
+        # (or 'dot') before one however spaced.
+        hinted = _lines_of(ADDRESS_HINT, folded_text, starts)
+        if "dot" in folded_text:
+            hinted |= _lines_of(LOOSE_HINT, folded_text, starts)
+        domain_lines = {i for i in hinted if DOMAIN_HINT.search(folded_lines[i])}
+        loose_lines = {i for i in hinted if LOOSE_HINT.search(folded_lines[i])}
+
+        addresses_anywhere = [(name, rx) for name, rx, needles in address_rules if not needles]
+        inline_anywhere = [(n, rx) for n, rx in inline_rules if ("inline", n) in self.line_filter.always or n.startswith("book.yaml")]
+
+        def addresses_for(i: int) -> list:
+            words = squashed_hits.get(i)
+            if not words:
+                return addresses_anywhere
+            return [(name, rx) for name, rx, needles in address_rules if not needles or not words.isdisjoint(needles)]
+
+        def inline_for(i: int) -> list:
+            line_hits = hits.get(i)
+            if not line_hits:
+                return inline_anywhere
+            return [(n, rx) for n, rx in inline_rules if ("inline", n) in line_hits or (n, rx) in inline_anywhere]
 
         # 1. Junk lines (rules, learnt boilerplate, punctuation debris).
-        boiler = self._boilerplate_lines(lines, nonempty, edge)
+        boiler = self._boilerplate_lines(lines, folded_lines, nonempty, edge)
+        # Most lines hold no rule's words, name no site and are not at an edge: for them only
+        # the few rules without words and the punctuation test are left (the fast path).
+        flagged = boiler.union(hits, squashed_hits) if not (self.rules.keep or self.rules.user_lines) else set(nonempty)
+        always_any, edge_any = self.line_always_any, self.edge_always_any
         for i in nonempty:
             line = lines[i]
+            if i not in flagged and not (
+                (always_any is not None and always_any.fullmatch(key_of_folded(folded_lines[i])))
+                or (i in edge and edge_any is not None and edge_any.fullmatch(key_of_folded(folded_lines[i])))
+            ):
+                if JUNK_PUNCT_LINE.fullmatch(line) and not ELLIPSIS_LINE.fullmatch(line):
+                    keep[i] = False
+                    removals.append(Removal(i + 1, line.strip(), "punctuation-line"))
+                continue
             if self.rules.keep and self._kept_by_user(line):
                 continue
             key = key_of_folded(folded_lines[i])
             rule = next((name for name, rx in self.rules.user_lines if rx.search(line)), None)
-            rule = rule or self._line_rule(key, gated)
-            if rule is not None and not rule.startswith("book.yaml") and self._story_beside_address(line, sites, address_rules):
+            line_hits = hits.get(i, set())
+            rule = rule or self._line_rule(key, line_hits, squashed_hits.get(i, set()))
+            if rule is not None and not rule.startswith("book.yaml") and self._story_beside_address(line, sites_in.get(i, []), addresses_for(i)):
                 rule = None  # the address is cut in step 3; the story around it stays
-            if rule is None and i in edge and self.rules.edge_any is not None:
-                rule = self._edge_rule(line, key)
+            if rule is None and i in edge and self.rules.edge_rules:
+                rule = self._edge_rule(line, key, line_hits)
             if rule is None and i in boiler:
                 rule = "boilerplate"
             if rule is None and JUNK_PUNCT_LINE.fullmatch(line) and not ELLIPSIS_LINE.fullmatch(line):
@@ -488,28 +573,33 @@ class Cleaner:
             elif from_name.number:
                 header = Header(from_name.number, header.title)
 
-        # 3. Inline: site addresses and user patterns inside the lines that stay.
+        # 3. Inline: site addresses and user patterns inside the lines that stay. A line no
+        # prefilter flagged, with no user rule to apply, is story as it stands.
         for i in nonempty:
             if not keep[i]:
+                continue
+            line_addresses = addresses_for(i)
+            line_inline = inline_for(i)
+            if not (self.rules.replacements or line_inline or line_addresses or i in sites_in or i in domain_lines or i in loose_lines):
                 continue
             line = lines[i]
             if self.rules.keep and self._kept_by_user(line):
                 continue
             folded = folded_lines[i]
-            line_sites = [s for s in sites if s.canon in squashed_lines[i]] if sites else []
+            line_sites = sites_in.get(i, [])
             spans = self._site_spans(line, folded, line_sites) if line_sites else []
-            if address_rules:
-                spans += self._address_rule_spans(line, folded, spans, address_rules)
-            if any_domain and "." in folded and DOMAIN_HINT.search(folded):
+            if line_addresses:
+                spans += self._address_rule_spans(line, folded, spans, line_addresses)
+            if i in domain_lines:
                 extra, maybe = self._unknown_addresses(line, folded, spans)
                 spans += extra
                 candidates += [Removal(i + 1, c, "address-kept", line.strip()) for c in maybe]
-            if spans or (any_loose and LOOSE_HINT.search(folded)):
+            if spans or i in loose_lines:
                 promo = self._promo_sentences(line, folded, spans)
                 if promo:  # the sentence's own removal stands for the addresses inside it
                     spans = [sp for sp in spans if not any(s <= sp[0] and sp[1] <= e for s, e, _ in promo)]
                     spans += promo
-            for name, rx in inline_rules:
+            for name, rx in line_inline:
                 spans += [(m.start(), m.end(), name) for m in rx.finditer(line) if m.end() > m.start()]
             new = line
             if spans:
@@ -552,6 +642,21 @@ class Cleaner:
         )
 
 
+def _line_starts(lines: list[str]) -> list[int]:
+    """Offset of each line's first character in the text the lines were split from."""
+    return list(itertools.accumulate((len(ln) + 1 for ln in lines[:-1]), initial=0))
+
+
+def _lines_of(pattern: re.Pattern, text: str, starts: list[int]) -> set[int]:
+    """Indexes of the lines where `pattern` matches (found in one pass over the text)."""
+    return {bisect.bisect_right(starts, m.start()) - 1 for m in pattern.finditer(text)}
+
+
+def _alternation_of(rules: list[tuple[str, re.Pattern]]) -> re.Pattern | None:
+    """All rules in one pattern, so a line that matches none costs one call."""
+    return re.compile("|".join(f"(?:{rx.pattern})" for _, rx in rules), re.IGNORECASE) if rules else None
+
+
 def markdown_lines(lines: list[str | None]) -> list[str]:
     """Markdown keeps its own line structure; removed lines become blank lines so that a
     removal never glues two paragraphs into one."""
@@ -575,7 +680,7 @@ def paragraphs(lines: list[str | None]) -> tuple[str, ...]:
     for g in groups:
         units = [" ".join(g)] if wrapped else g
         for unit in units:
-            if is_scene_break(unit):
+            if unit[0] in SCENE_BREAK_CHARS and is_scene_break(unit):
                 if blocks and blocks[-1] != SCENE_BREAK:
                     blocks.append(SCENE_BREAK)
             else:

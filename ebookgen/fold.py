@@ -62,24 +62,31 @@ _ASCII_BYTES = bytes(range(128))
 def fold(text: str) -> str:
     """Same length as `text`: offsets in the result are offsets in the original.
 
-    Fast for what books are mostly made of: ASCII letters are lowered by str.lower() in C,
-    and only the runs of other characters go through the (large) folding table."""
+    Fast for what books are mostly made of: ASCII letters are lowered in C (as bytes, which
+    is many times quicker than str.lower() on a text holding a curly quote), and only the
+    few distinct other characters go through the (large) folding table."""
     if text.isascii():
         return text.lower()
-    if len(text) > 256 and len(text.encode("utf-8")) > 1.5 * len(text):
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(text) > 256 and len(raw) > 1.5 * len(text):
         return text.translate(fold_table())  # mostly non-ASCII (CJK): one pass is cheaper
-    if "\u0130" in text:  # 'İ'.lower() is the only lower-casing that is two characters
-        text = text.replace("\u0130", "I")
-    folded = text.lower()
     # The distinct non-ASCII characters, found at C speed: the ASCII bytes deleted from the
     # UTF-8 form leave exactly the non-ASCII characters' bytes, in order.
-    others = folded.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+    others = set(raw.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass"))
+    if "\u0130" in others:  # 'İ'.lower() is the only lower-casing that is two characters
+        text = text.replace("\u0130", "I")
+        raw = text.encode("utf-8", "surrogatepass")
+        others.discard("\u0130")
+    folded = raw.lower().decode("utf-8", "surrogatepass")  # bytes.lower(): ASCII letters only
     table = fold_table()
-    for ch in set(others.decode("utf-8", "surrogatepass")):
-        new = table.get(ord(ch))
-        if new is not None and new != ch:
+    for ch in others:
+        low = ch.lower()  # one character alone: a final 'Σ' folds like any other
+        if len(low) != 1:
+            low = ch
+        new = table.get(ord(low), low)
+        if new != ch:
             folded = folded.replace(ch, new)
-    return folded if len(folded) == len(text) else text.translate(table)
+    return folded
 
 
 # Digits and symbols that stand in for letters in obfuscated site names ("n0velbuddy").
@@ -97,20 +104,13 @@ _DROP_BYTES = bytes(b for b in range(256) if b not in _NAME_BYTES)
 _DROP_BYTES_KEEP_NEWLINE = _DROP_BYTES.replace(b"\n", b"")
 
 
-def squash(folded: str) -> str:
+def squash(folded: str, keep_lines: bool = False) -> str:
     """Folded text with every separator gone and look-alike digits canonical: the form in
     which 'n 0 v e l - b u d d y' and 'novelbuddy' are the same string. For prefiltering.
-    Done on the UTF-8 bytes, at C speed (every non-ASCII byte is a separator here)."""
+    Done on the UTF-8 bytes, at C speed (every non-ASCII byte is a separator here).
+    keep_lines keeps the newlines, so that a match can be traced to its line."""
     raw = folded.encode("utf-8", "surrogatepass")
-    return raw.translate(_CANON_BYTES, _DROP_BYTES).decode("ascii")
-
-
-
-
-def squash_lines(folded_text: str) -> list[str]:
-    """squash() of every line of a folded text, in one pass."""
-    raw = folded_text.encode("utf-8", "surrogatepass")
-    return raw.translate(_CANON_BYTES, _DROP_BYTES_KEEP_NEWLINE).decode("ascii").split("\n")
+    return raw.translate(_CANON_BYTES, _DROP_BYTES_KEEP_NEWLINE if keep_lines else _DROP_BYTES).decode("ascii")
 
 
 def canon_name(name: str) -> str:
@@ -128,5 +128,8 @@ def line_key(line: str) -> str:
 
 
 def key_of_folded(folded: str) -> str:
-    """line_key of a line that is already folded (where every space is already ' ')."""
-    return _WS.sub(" ", folded).strip() if "  " in folded or "\n" in folded else folded.strip()
+    """line_key of a line that is already folded. Every whitespace character but the plain
+    space is unprintable, so a printable line without a double space has nothing to collapse."""
+    if "  " in folded or not folded.isprintable():
+        return _WS.sub(" ", folded).strip()
+    return folded.strip()

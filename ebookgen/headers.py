@@ -50,6 +50,11 @@ _SPECIAL = re.compile(
     r"\b(?P<rest>.*)",
     re.IGNORECASE,
 )
+# What every header holds, found by a quick search before the costly patterns: a chapter
+# word not inside another word, then a number or a letter; '第'; an opening bracket first;
+# or one of the special titles (_SPECIAL is anchored, so matching it is cheap).
+_HEADER_HINT = re.compile(r"(?<![a-z])" + _CHAPTER_WORD + r"\s*[\da-z]", re.IGNORECASE)
+_BRACKETS = "[【(〔"
 # A title that starts like the middle of a sentence is a sentence.
 _SENTENCE_START = re.compile(
     r"(of|in|on|at|to|was|is|were|and|or|but|had|has|have|said|says|from|with|by|for|"
@@ -124,6 +129,8 @@ def parse_header(line: str, book_title: str = "") -> Header | None:
     if emphasis:  # a Markdown header in bold: **Chapter 12: Title**
         text = emphasis.group(2).strip()
     if not text or len(text) > 200:
+        return None
+    if not (_HEADER_HINT.search(text) or "第" in text or text[0] in _BRACKETS or _SPECIAL.match(text)):
         return None
     m = _CJK_HEADER.fullmatch(text)
     if m and _prefix_ok(m.group("prefix"), book_title):

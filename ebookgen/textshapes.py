@@ -13,7 +13,10 @@ SCENE_BREAK_CHARS = set("*-_=~#◇◆○●•·※§+◈◎★☆")
 
 
 def is_scene_break(line: str) -> bool:
-    marks = line.strip().replace(" ", "")
+    marks = line.strip()
+    if marks[:1] not in SCENE_BREAK_CHARS:  # most lines: one look at the first character
+        return False
+    marks = marks.replace(" ", "")
     return len(marks) >= 3 and set(marks) <= SCENE_BREAK_CHARS and len(set(marks)) <= 2
 
 

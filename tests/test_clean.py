@@ -265,7 +265,7 @@ def learnt_book(n: int = 30) -> list[str]:
 
 def test_lines_recurring_at_chapter_edges_are_learnt_and_removed():
     texts = learnt_book()
-    boiler = detect([signature(t) for t in texts], texts)
+    boiler = detect([signature(t) for t in texts])
     for i, t in enumerate(texts, 1):
         c = clean(t, name=f"Chapter {i}.txt", boiler=boiler)
         assert "Lazy Turtle Translations presents" not in c.blocks
@@ -276,7 +276,7 @@ def test_lines_recurring_at_chapter_edges_are_learnt_and_removed():
 
 def test_unsure_lines_are_kept_and_listed_as_candidates():
     texts = learnt_book(40)
-    boiler = detect([signature(t) for t in texts], texts)
+    boiler = detect([signature(t) for t in texts])
     assert any("sect chronicle continues" in k for k, _ in boiler.candidates)
     c = clean(texts[12], name="Chapter 13.txt", boiler=boiler)
     assert "Sect Chronicle continues" in c.blocks
@@ -287,7 +287,7 @@ def test_recurring_story_sentence_at_edges_is_not_learnt():
     for i in range(1, 31):
         opener = f"Chapter {i % 9 + 2} of the contract stated that the loser would sweep the tower."
         texts.append(f"Chapter {i}: Day {i}\n" + (opener + "\n" if i % 4 == 0 else "") + "\n".join(STORY) + "\n")
-    boiler = detect([signature(t) for t in texts], texts)
+    boiler = detect([signature(t) for t in texts])
     assert not boiler.lines
     assert any("contract" in k for k, _ in boiler.candidates)
 
@@ -295,7 +295,7 @@ def test_recurring_story_sentence_at_edges_is_not_learnt():
 def test_a_novel_site_spliced_across_the_book_is_learnt():
     story = STORY * 2  # the spliced line sits mid-chapter, not at an edge
     texts = [f"Chapter {i}: Day {i}\n" + "\n".join(story[:8]) + f"\nHe bowed novelqqq.net and left ({i}).\n" + "\n".join(story[8:]) + "\n" for i in range(1, 6)]
-    boiler = detect([signature(t) for t in texts], texts)
+    boiler = detect([signature(t) for t in texts])
     assert [s.name for s in boiler.sites] == ["novelqqq"]
     c = clean(texts[0], boiler=boiler)
     assert "He bowed and left (1)." in c.blocks
