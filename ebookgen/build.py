@@ -27,7 +27,7 @@ from ebookgen import __version__, a11y
 from ebookgen.assemble import CoverImage, write_epub
 from ebookgen.atomic import atomic_write
 from ebookgen.boilerplate import Boilerplate, ChapterSignature, detect, signature
-from ebookgen.cache import Cache, Entry, load_state, save_state
+from ebookgen.cache import Cache, Entry, entry_json, load_state, save_state
 from ebookgen.checks import duplicate_text_warnings, numbering_warnings
 from ebookgen.clean import BookContext, Cleaner
 from ebookgen.config import load_book
@@ -143,8 +143,9 @@ def _signature_of(path: Path) -> tuple[str, dict]:
     return hashlib.sha256(raw).hexdigest(), _sig_to_dict(signature(text))
 
 
-def _process(job: tuple[Path, str]) -> tuple[dict, Deflated, bool]:
-    """Clean, render and deflate one chapter. Returns (meta, deflated, cacheable)."""
+def _process(job: tuple[Path, str]) -> tuple[dict, Deflated, bool, str]:
+    """Clean, render and deflate one chapter. Returns (meta, deflated, cacheable, the
+    cache's index line for it: serialised here, on both cores)."""
     path, folder = job
     book: Book = _WORKER["book"]
     cleaner: Cleaner = _WORKER["cleaner"]
@@ -157,7 +158,9 @@ def _process(job: tuple[Path, str]) -> tuple[dict, Deflated, bool]:
             f"line {line}: {msg}" if line else msg for line, msg in chapter.accessibility_warnings
         ))
     meta = _meta(source, cleaned, chapter)
-    return meta, deflate(chapter.xhtml), not chapter.images
+    deflated = deflate(chapter.xhtml)
+    cacheable = not chapter.images
+    return meta, deflated, cacheable, entry_json(meta, deflated) if cacheable else ""
 
 
 def _meta(source: Source, cleaned: Cleaned, chapter: Chapter) -> dict:
@@ -238,17 +241,23 @@ def _sig_from_dict(d: dict) -> ChapterSignature:
     )
 
 
-def _map(fn: Callable, jobs: list, workers: int) -> Iterator:
+def _map(fn: Callable, jobs: list, workers: int, meanwhile: Callable[[], None] | None = None) -> Iterator:
     """Map over both cores when there is enough work (results in order, as they come);
-    a plain map otherwise. Workers are forked, so they inherit the compiled rules."""
+    a plain map otherwise. Workers are forked, so they inherit the compiled rules.
+    `meanwhile` runs in this process once the jobs are handed out (it would idle)."""
     if workers <= 1 or len(jobs) < PARALLEL_MIN:
+        if meanwhile:
+            meanwhile()
         yield from map(fn, jobs)
         return
     import multiprocessing
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        yield from pool.map(fn, jobs, chunksize=max(4, min(64, len(jobs) // (workers * 8))))
+        results = pool.map(fn, jobs, chunksize=max(4, min(64, len(jobs) // (workers * 8))))
+        if meanwhile:
+            meanwhile()
+        yield from results
 
 
 # --- the build ---------------------------------------------------------------------------
@@ -290,6 +299,16 @@ def _stamp(book: Book, paths: list[Path], output: Path) -> str:
             st = p.stat()
             h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+def _content(book: Book, paths: list[Path], digests: list[str], out: Path) -> str:
+    """Fingerprint of everything a build reads (chapter texts, book.yaml, cover, CSS)."""
+    extra = [p.read_bytes() if p else b"" for p in (book.config_path, book.cover, book.css)]
+    return hashlib.sha256(
+        json.dumps([[p.relative_to(book.root).as_posix(), d] for p, d in zip(paths, digests, strict=True)]).encode()
+        + b"".join(hashlib.sha256(e).digest() for e in extra)
+        + f"{__version__}|{out}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode()
+    ).hexdigest()
 
 
 def _outputs_intact(state: dict) -> bool:
@@ -360,31 +379,35 @@ def build(
     if state and state.get("stamp") == stamp and _outputs_intact(state):
         return _up_to_date(state, started)
 
-    # Content fingerprint: a touched but unchanged book is still up to date.
-    digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
-    extra = [p.read_bytes() if p else b"" for p in (book.config_path, book.cover, book.css)]
-    content = hashlib.sha256(
-        json.dumps([[p.relative_to(book.root).as_posix(), d] for p, d in zip(paths, digests, strict=True)]).encode()
-        + b"".join(hashlib.sha256(e).digest() for e in extra)
-        + f"{__version__}|{out}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode()
-    ).hexdigest()
-    if state and state.get("content") == content and _outputs_intact(state):
-        save_state(cache_dir, {**state, "stamp": stamp})
-        return _up_to_date(state, started)
-
+    # Content fingerprint: a touched but unchanged book is still up to date. (With no state
+    # and no cache, the first pass reads every chapter anyway: the digests come from it.)
     workers = workers or min(2, os.cpu_count() or 1)
+    digests: list[str] | None = None
+    content = ""
+    if state is not None:
+        digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
+        content = _content(book, paths, digests, out)
+        if state.get("content") == content and _outputs_intact(state):
+            save_state(cache_dir, {**state, "stamp": stamp})
+            return _up_to_date(state, started)
     cache = Cache.load(cache_dir)
+    if digests is None and (cache.signatures or not book.clean.detect_boilerplate):
+        digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
     rules = compile_rules(book.clean)
 
     # 1. Book-level boilerplate detection, from per-chapter signatures (cached by content).
     boiler = Boilerplate()
     sigs: list[ChapterSignature] = []
     if book.clean.detect_boilerplate:
-        missing = [i for i, d in enumerate(digests) if cache.signature(d) is None]
-        for _i, (digest, sig) in zip(missing, _map(_signature_of, [paths[i] for i in missing], workers), strict=True):
+        missing = list(range(len(paths))) if digests is None else [i for i, d in enumerate(digests) if cache.signature(d) is None]
+        found = dict(zip(missing, _map(_signature_of, [paths[i] for i in missing], workers), strict=True))
+        for digest, sig in found.values():
             cache.put_signature(digest, sig)
+        if digests is None:
+            digests = [found[i][0] for i in range(len(paths))]
         sigs = [_sig_from_dict(cache.signature(d)) for d in digests]
         boiler = detect(sigs)
+    content = content or _content(book, paths, digests, out)
 
     # 2. Per chapter: from the cache, or cleaned and rendered now.
     _WORKER["book"] = book
@@ -400,10 +423,18 @@ def build(
             todo.append(i)
     done = 0
     results: dict[int, tuple[dict, Deflated]] = {}
-    for i, (meta, deflated, cacheable) in zip(todo, _map(_process, [(paths[i], str(folder)) for i in todo], workers), strict=True):
+    covers: dict[str | None, CoverImage] = {}
+    if not book.split:  # one cover, known before any chapter is done: made while they are
+
+        def meanwhile() -> None:
+            covers[None] = _cover(book, cache_dir)
+    else:
+        meanwhile = None
+    jobs = [(paths[i], str(folder)) for i in todo]
+    for i, (meta, deflated, cacheable, line) in zip(todo, _map(_process, jobs, workers, meanwhile), strict=True):
         results[i] = (meta, deflated)
         if cacheable:
-            cache.put(keys[i], Entry(meta, deflated))
+            cache.put(keys[i], Entry(meta, deflated, line))
         done += 1
         if progress:
             progress(done, len(todo))
@@ -421,7 +452,7 @@ def build(
     # 3. Assemble: one EPUB, or one per volume.
     outputs = []
     for number, indexes, label in volumes(book, chapters, cleaned):
-        cover = _cover(book, cache_dir, label if number else None)
+        cover = covers.get(label if number else None) or _cover(book, cache_dir, label if number else None)
         part_book = book
         target = out
         if number:

@@ -3,10 +3,13 @@ rendering produced, keyed by everything that determines it, plus the chapter alr
 deflated for the ZIP. A rebuild re-does only new or changed chapters and re-compresses
 nothing else.
 
-Two files, written atomically, blobs first: `index.json` (entries and the SHA-256 of the
-blob file) and `blobs.bin` (deflated XHTML, back to back). A cache that fails any check
-(format, version, checksums, a malformed entry) is ignored as a whole: it can cost time,
-never correctness. No pickle: a cache file is data, never code."""
+Two files, written atomically, blobs first: `index.jsonl` and `blobs.bin` (deflated XHTML,
+back to back). The index is one JSON line per entry and per chapter signature, after a
+header line (format, version, counts, the SHA-256 of the blob file): a rebuild parses it
+line by line and writes the lines of unchanged chapters back as they were read, so saving
+costs what changed. A cache that fails any check (format, version, counts, checksums, a
+malformed line) is ignored as a whole: it can cost time, never correctness. No pickle: a
+cache file is data, never code."""
 
 from __future__ import annotations
 
@@ -19,8 +22,8 @@ from ebookgen import __version__
 from ebookgen.atomic import atomic_file, atomic_write
 from ebookgen.zipwriter import Deflated
 
-FORMAT = 4
-INDEX, BLOBS, STATE = "index.json", "blobs.bin", "state.json"
+FORMAT = 5
+INDEX, BLOBS, STATE = "index.jsonl", "blobs.bin", "state.json"
 
 
 @dataclass
@@ -29,6 +32,12 @@ class Entry:
 
     meta: dict  # number, title, label, key, file_name, words, removals, candidates, ...
     deflated: Deflated
+    line: str = ""  # its index line's JSON, once written or read (entry_json)
+
+
+def entry_json(meta: dict, deflated: Deflated) -> str:
+    """An entry as its index line holds it (made where the entry is made: in a worker)."""
+    return json.dumps({"meta": meta, "crc": deflated.crc, "size": deflated.size}, ensure_ascii=False)
 
 
 @dataclass
@@ -36,6 +45,7 @@ class Cache:
     folder: Path
     entries: dict[str, Entry] = field(default_factory=dict)
     signatures: dict[str, dict] = field(default_factory=dict)  # source digest -> signature
+    signature_lines: dict[str, str] = field(default_factory=dict)  # their JSON, as read
     used: set[str] = field(default_factory=set)
     dirty: bool = False
 
@@ -45,20 +55,29 @@ class Cache:
     def load(cls, folder: Path) -> Cache:
         cache = cls(folder)
         try:
-            index = json.loads((folder / INDEX).read_text(encoding="utf-8"))
-            if index.get("format") != FORMAT or index.get("ebookgen") != __version__:
+            lines = (folder / INDEX).read_text(encoding="utf-8").split("\n")
+            head = json.loads(lines[0])
+            if head.get("format") != FORMAT or head.get("ebookgen") != __version__:
+                return cache
+            n_entries, n_sigs = int(head["entries"]), int(head["signatures"])
+            if len(lines) != 1 + n_entries + n_sigs + 1 or lines[-1]:
                 return cache
             blobs = (folder / BLOBS).read_bytes()
-            if hashlib.sha256(blobs).hexdigest() != index["blobs_sha256"]:
+            if hashlib.sha256(blobs).hexdigest() != head["blobs_sha256"]:
                 return cache
-            entries = {}
-            for key, raw in index["entries"].items():
-                start, length = raw["blob"]
-                entries[key] = Entry(
-                    raw["meta"], Deflated(raw["crc"], raw["size"], blobs[start : start + length])
-                )
-            cache.entries = entries
-            cache.signatures = dict(index.get("signatures", {}))
+            for line in lines[1 : 1 + n_entries]:
+                tag, key, start, length, raw = line.split("\t", 4)
+                start, length, e = int(start), int(length), json.loads(raw)
+                if tag != "E" or start + length > len(blobs):
+                    return cls(folder)
+                deflated = Deflated(int(e["crc"]), int(e["size"]), blobs[start : start + length])
+                cache.entries[key] = Entry(dict(e["meta"]), deflated, raw)
+            for line in lines[1 + n_entries : -1]:
+                tag, digest, raw = line.split("\t", 2)
+                if tag != "S":
+                    return cls(folder)
+                cache.signatures[digest] = dict(json.loads(raw))
+                cache.signature_lines[digest] = raw
         except (OSError, ValueError, KeyError, TypeError):
             return cls(folder)  # missing, corrupt or foreign: start empty
         return cache
@@ -92,35 +111,25 @@ class Cache:
         self.folder.mkdir(parents=True, exist_ok=True)
         # Streamed to disk, blobs first: a 5,000-chapter cache is tens of MB, and building
         # it as one string would double the build's peak memory.
-        offset, raw_entries, digest = 0, {}, hashlib.sha256()
+        offset, places, digest = 0, {}, hashlib.sha256()
         with atomic_file(self.folder / BLOBS) as f:
             for key in sorted(keep):
-                e = keep[key]
-                f.write(e.deflated.data)
-                digest.update(e.deflated.data)
-                raw_entries[key] = {
-                    "meta": e.meta,
-                    "crc": e.deflated.crc,
-                    "size": e.deflated.size,
-                    "blob": [offset, len(e.deflated.data)],
-                }
-                offset += len(e.deflated.data)
-        index = {
-            "format": FORMAT,
-            "ebookgen": __version__,
-            "blobs_sha256": digest.hexdigest(),
-            "entries": raw_entries,
-            "signatures": sigs,
-        }
+                data = keep[key].deflated.data
+                f.write(data)
+                digest.update(data)
+                places[key] = (offset, len(data))
+                offset += len(data)
+        head = {"format": FORMAT, "ebookgen": __version__, "blobs_sha256": digest.hexdigest(),
+                "entries": len(keep), "signatures": len(sigs)}
         with atomic_file(self.folder / INDEX) as f:
-            # One entry at a time through the C encoder: neither one huge string nor the
-            # pure-Python streaming encoder (ten times slower).
-            head = {k: v for k, v in index.items() if k != "entries"}
-            f.write(json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8") + b', "entries": {')
-            for i, (key, entry) in enumerate(raw_entries.items()):
-                sep = b", " if i else b""
-                f.write(sep + json.dumps(key).encode() + b": " + json.dumps(entry, ensure_ascii=False).encode("utf-8"))
-            f.write(b"}}")
+            f.write(json.dumps(head).encode() + b"\n")
+            for key, (start, length) in places.items():
+                e = keep[key]
+                line = e.line or entry_json(e.meta, e.deflated)
+                f.write(f"E\t{key}\t{start}\t{length}\t{line}\n".encode())
+            for d in sorted(sigs):
+                line = self.signature_lines.get(d) or json.dumps(sigs[d], ensure_ascii=False)
+                f.write(f"S\t{d}\t{line}\n".encode())
 
 
 def load_state(folder: Path) -> dict | None:

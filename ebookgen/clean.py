@@ -6,6 +6,7 @@ When in doubt a line is kept: removing a story sentence is worse than leaving a 
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import itertools
 import re
@@ -23,10 +24,10 @@ from ebookgen.boilerplate import (
     Boilerplate,
     edge_key_of_folded,
 )
-from ebookgen.fold import fold, key_of_folded, line_key, squash
+from ebookgen.fold import fold, key_of_folded, line_key, squash_utf8
 from ebookgen.headers import Header, header_from_filename, parse_header
 from ebookgen.model import SCENE_BREAK, Cleaned, Removal, Source
-from ebookgen.prefilter import LineFilter
+from ebookgen.prefilter import LineFilter, required_literals
 from ebookgen.rulesets import TLDS, Rules, Site
 from ebookgen.textshapes import (
     LEFTOVER_WORDS,
@@ -122,7 +123,8 @@ def normalise(text: str, fmt: str = "txt") -> str:
     if ZERO_WIDTH_JUNK.search(odd):
         text = ZERO_WIDTH_JUNK.sub("", text)
     # Mojibake needs a lead character (Â-ô) and a continuation-like one in the chapter.
-    if MOJIBAKE_LEAD.search(odd) and MOJIBAKE_NEXT.search(odd) and MOJIBAKE.search(text):
+    leads = MOJIBAKE_LEAD.findall(odd)
+    if leads and MOJIBAKE_NEXT.search(odd) and any(re.search(lead + MOJIBAKE_NEXT.pattern, text) for lead in leads):
         import ftfy  # imported late: most books never need it
 
         config = ftfy.TextFixerConfig(
@@ -134,8 +136,9 @@ def normalise(text: str, fmt: str = "txt") -> str:
             explain=False,
         )
         text = "\n".join(ftfy.fix_text(ln, config) if MOJIBAKE.search(ln) else ln for ln in text.split("\n"))
-    # Below U+0300 every character is its own NFC form and none combines with another.
-    if max(odd) >= "\u0300" and not unicodedata.is_normalized("NFC", text):
+    # Below U+0300 and in General Punctuation (U+2010-205E: quotes, dashes, ellipsis) every
+    # character is its own NFC form and none combines with another.
+    if any(ch >= "\u0300" and not "\u2010" <= ch <= "\u205e" for ch in odd) and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return text
 
@@ -274,6 +277,12 @@ class Cleaner:
         self.line_entries = {("line", n): e for n, e in entries.items() if n not in self.gated_needles}
         self.line_always = [e for k, e in self.line_entries.items() if k in always]
         self.line_always_any = _alternation_of([(n, rx) for _, n, rx in self.line_always])
+        # The punctuation those rules need ('tl: 123456' needs ':'): a line holding none of
+        # it skips them. None when some rule needs no punctuation at all.
+        marks = [required_literals(rx.pattern, chars=True) for _, _, rx in self.line_always]
+        self.line_always_marks = (
+            frozenset().union(*marks) if all(m and not any(c.isalnum() for c in m) for m in marks) else None
+        )
         self.gated_entries = [entries[n] for n in self.gated_needles]
         self.edge_always_any = _alternation_of([(n, rx) for n, rx in rules.edge_rules if ("edge", n) in always])
         needles = {n for _, _, ns in rules.address_rules for n in ns}
@@ -281,14 +290,20 @@ class Cleaner:
         needles |= {n for ns in rules.inline_needles.values() for n in ns}
         needles |= {s.canon for s in self.sites if s.canon}
         self.squashed_words = sorted(needles)
-        self.squashed_scan = ahocorasick_rs.AhoCorasick(self.squashed_words) if needles else None
+        self.squashed_scan = ahocorasick_rs.BytesAhoCorasick([w.encode() for w in self.squashed_words]) if needles else None
 
-    def _squashed_hits(self, folded_text: str) -> tuple[set[str], dict[int, set[str]]]:
+    @functools.cached_property
+    def learnt_first_words(self) -> frozenset[str]:
+        """The first words of the learnt boilerplate lines: a line starting otherwise is
+        not one of them, and costs no edge key."""
+        return frozenset(_first_word(k) for k in self.context.boilerplate.lines)
+
+    def _squashed_hits(self, folded_utf8: bytes) -> tuple[set[str], dict[int, set[str]]]:
         """Needles and site names in the chapter's squashed text: all of them, and per line."""
         if self.squashed_scan is None:
             return set(), {}
-        squashed = squash(folded_text, keep_lines=True)
-        starts = _line_starts(squashed.split("\n"))
+        squashed = squash_utf8(folded_utf8, keep_lines=True)
+        starts = _byte_line_starts(squashed)
         per_line: dict[int, set[str]] = {}
         for index, start, _ in self.squashed_scan.find_matches_as_indexes(squashed, overlapping=True):
             per_line.setdefault(bisect.bisect_right(starts, start) - 1, set()).add(self.squashed_words[index])
@@ -447,23 +462,26 @@ class Cleaner:
         learnt = self.context.boilerplate.lines
         if not learnt:
             return set()
+        firsts = self.learnt_first_words
         found = {
             i for i in edge
-            if edge_key_of_folded(folded_lines[i]) in learnt
+            if _first_word(folded_lines[i]) in firsts
+            and edge_key_of_folded(folded_lines[i]) in learnt
             and len(lines[i].split()) <= MAX_BOILERPLATE_WORDS
             and parse_header(lines[i], self.context.title) is None
         }
         return found if len(found) * 2 < len(nonempty) else set()
 
-    def _drop_repeated_header(self, lines, nonempty, keep, i, header, removals) -> None:
+    def _drop_repeated_header(self, lines, folded_lines, nonempty, keep, i, header, removals) -> None:
         """The same header again as the first body line (a common scraper artefact)."""
         for j in nonempty:
             if j <= i or not keep[j]:
                 continue
             again = parse_header(lines[j], self.context.title)
-            same = (again is not None and again.number == header.number) or line_key(lines[j]) == line_key(lines[i])
+            key = key_of_folded(folded_lines[j])
+            same = (again is not None and again.number == header.number) or key == key_of_folded(folded_lines[i])
             if not same and header.title:
-                same = line_key(lines[j]).strip("*_# ") == line_key(header.title)
+                same = key.strip("*_# ") == line_key(header.title)
             if same:
                 keep[j] = False
                 removals.append(Removal(j + 1, lines[j].strip(), "header-repeat"))
@@ -484,8 +502,9 @@ class Cleaner:
         folded_text = fold(text)
         folded_lines = folded_text.split("\n")  # fold is one character for one: same offsets
         starts = _line_starts(folded_lines)
-        hits = self.line_filter.candidates(folded_text, starts)
-        present, squashed_hits = self._squashed_hits(folded_text)
+        folded_utf8 = folded_text.encode("utf-8", "surrogatepass")
+        hits = self.line_filter.candidates(folded_utf8, _byte_line_starts(folded_utf8))
+        present, squashed_hits = self._squashed_hits(folded_utf8)
         sites_in = {i: [s for s in self.sites if s.canon in words] for i, words in squashed_hits.items()}
         address_rules = [(name, rx, needles) for name, rx, needles in self.rules.address_rules if not needles or not present.isdisjoint(needles)]
         inline_needles = self.rules.inline_needles
@@ -521,11 +540,12 @@ class Cleaner:
         # Most lines hold no rule's words, name no site and are not at an edge: for them only
         # the few rules without words and the punctuation test are left (the fast path).
         flagged = boiler.union(hits, squashed_hits) if not (self.rules.keep or self.rules.user_lines) else set(nonempty)
-        always_any, edge_any = self.line_always_any, self.edge_always_any
+        always_any, edge_any, marks = self.line_always_any, self.edge_always_any, self.line_always_marks
         for i in nonempty:
             line = lines[i]
             if i not in flagged and not (
-                (always_any is not None and always_any.fullmatch(key_of_folded(folded_lines[i])))
+                (always_any is not None and (marks is None or any(c in folded_lines[i] for c in marks))
+                 and always_any.fullmatch(key_of_folded(folded_lines[i])))
                 or (i in edge and edge_any is not None and edge_any.fullmatch(key_of_folded(folded_lines[i])))
             ):
                 if JUNK_PUNCT_LINE.fullmatch(line) and not ELLIPSIS_LINE.fullmatch(line):
@@ -559,7 +579,7 @@ class Cleaner:
             if header is not None:
                 keep[i] = False
                 removals.append(Removal(i + 1, lines[i].strip(), "header"))
-                self._drop_repeated_header(lines, nonempty, keep, i, header, removals)
+                self._drop_repeated_header(lines, folded_lines, nonempty, keep, i, header, removals)
                 break
             # Past an address line or a short unknown line ('Translated by X', a tag) the
             # header may still come; past a sentence of story it may not.
@@ -645,6 +665,22 @@ class Cleaner:
 def _line_starts(lines: list[str]) -> list[int]:
     """Offset of each line's first character in the text the lines were split from."""
     return list(itertools.accumulate((len(ln) + 1 for ln in lines[:-1]), initial=0))
+
+
+def _first_word(folded: str) -> str:
+    """A folded line's first word as its edge key begins (digits as '#')."""
+    words = folded.split(None, 1)
+    if not words:
+        return ""
+    return words[0] if words[0].isalpha() else edge_key_of_folded(words[0])
+
+
+def _byte_line_starts(raw: bytes) -> list[int]:
+    """Offset of each line's first byte in UTF-8 (or ASCII) text."""
+    return [0] + [m.end() for m in _NEWLINE.finditer(raw)]
+
+
+_NEWLINE = re.compile(b"\n")
 
 
 def _lines_of(pattern: re.Pattern, text: str, starts: list[int]) -> set[int]:

@@ -235,5 +235,5 @@ def generated_cover(
 
     out = io.BytesIO()
     # No pnginfo: Pillow then writes no tIME/tEXt chunks, so no clock in the bytes.
-    image.save(out, format="PNG", optimize=False, compress_level=9)
+    image.save(out, format="PNG", optimize=False, compress_level=6)  # 9: 2x the time, 3% smaller
     return out.getvalue()

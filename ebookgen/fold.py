@@ -104,13 +104,16 @@ _DROP_BYTES = bytes(b for b in range(256) if b not in _NAME_BYTES)
 _DROP_BYTES_KEEP_NEWLINE = _DROP_BYTES.replace(b"\n", b"")
 
 
-def squash(folded: str, keep_lines: bool = False) -> str:
+def squash(folded: str) -> str:
     """Folded text with every separator gone and look-alike digits canonical: the form in
-    which 'n 0 v e l - b u d d y' and 'novelbuddy' are the same string. For prefiltering.
-    Done on the UTF-8 bytes, at C speed (every non-ASCII byte is a separator here).
-    keep_lines keeps the newlines, so that a match can be traced to its line."""
-    raw = folded.encode("utf-8", "surrogatepass")
-    return raw.translate(_CANON_BYTES, _DROP_BYTES_KEEP_NEWLINE if keep_lines else _DROP_BYTES).decode("ascii")
+    which 'n 0 v e l - b u d d y' and 'novelbuddy' are the same string. For prefiltering."""
+    return squash_utf8(folded.encode("utf-8", "surrogatepass")).decode("ascii")
+
+
+def squash_utf8(folded: bytes, keep_lines: bool = False) -> bytes:
+    """squash() of folded text in UTF-8, as ASCII bytes, at C speed (every non-ASCII byte is
+    a separator here). keep_lines keeps the newlines, so a match can be traced to its line."""
+    return folded.translate(_CANON_BYTES, _DROP_BYTES_KEEP_NEWLINE if keep_lines else _DROP_BYTES)
 
 
 def canon_name(name: str) -> str:
@@ -129,7 +132,8 @@ def line_key(line: str) -> str:
 
 def key_of_folded(folded: str) -> str:
     """line_key of a line that is already folded. Every whitespace character but the plain
-    space is unprintable, so a printable line without a double space has nothing to collapse."""
+    space is unprintable, so a printable line without a double space has nothing to collapse
+    (str.split() breaks at the same whitespace as the regex's \\s)."""
     if "  " in folded or not folded.isprintable():
-        return _WS.sub(" ", folded).strip()
+        return " ".join(folded.split())
     return folded.strip()
