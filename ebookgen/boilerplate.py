@@ -57,7 +57,7 @@ class ChapterSignature:
     """What one chapter contributes to book-level detection (cacheable per chapter)."""
 
     edge_keys: frozenset[str]
-    edge_raw: frozenset[tuple[str, str]]  # (line as written, its edge_key)
+    edge_hashes: frozenset[tuple[str, str]]  # (line_hash of the line as written, its edge_key)
     edge_domains: frozenset[str]
     all_domains: tuple[tuple[str, int], ...]  # (domain name, occurrences in the chapter)
     # Every line short enough to be boilerplate, as ' '-separated CRC-32s ('1a2b3c4d ...'):
@@ -105,7 +105,7 @@ def signature(text: str) -> ChapterSignature:
     hashes = sorted({line_hash(ln) for ln, _ in rows if ln[0] not in _QUOTES and _short(ln)})
     return ChapterSignature(
         edge_keys=frozenset(k for _, k in pairs),
-        edge_raw=frozenset(pairs),
+        edge_hashes=frozenset((line_hash(raw), key) for raw, key in pairs),
         edge_domains=frozenset(edge_domains),
         all_domains=tuple(sorted(counts.items())),
         line_hashes=" ".join(hashes),
@@ -162,9 +162,9 @@ def detect(signatures: list[ChapterSignature]) -> Boilerplate:
     # known by their hashes.
     key_of_hash: dict[str, set[str]] = {}
     for s in signatures:
-        for raw, k in s.edge_raw:
+        for h, k in s.edge_hashes:
             if k in frequent:
-                key_of_hash.setdefault(line_hash(raw), set()).add(k)
+                key_of_hash.setdefault(h, set()).add(k)
     anywhere: Counter = Counter()
     for s in signatures:
         found = set()

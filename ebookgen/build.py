@@ -223,8 +223,7 @@ def _from_meta(meta: dict, path: Path) -> tuple[Cleaned, Chapter]:
 
 def _sig_to_dict(sig: ChapterSignature) -> dict:
     return {
-        "edge_keys": sorted(sig.edge_keys),
-        "edge_raw": sorted([raw, key] for raw, key in sig.edge_raw),
+        "edge": sorted([h, key] for h, key in sig.edge_hashes),
         "edge_domains": sorted(sig.edge_domains),
         "all_domains": [list(d) for d in sig.all_domains],
         "line_hashes": sig.line_hashes,
@@ -233,8 +232,8 @@ def _sig_to_dict(sig: ChapterSignature) -> dict:
 
 def _sig_from_dict(d: dict) -> ChapterSignature:
     return ChapterSignature(
-        edge_keys=frozenset(d["edge_keys"]),
-        edge_raw=frozenset((raw, key) for raw, key in d["edge_raw"]),
+        edge_keys=frozenset(key for _, key in d["edge"]),
+        edge_hashes=frozenset((h, key) for h, key in d["edge"]),
         edge_domains=frozenset(d["edge_domains"]),
         all_domains=tuple((n, c) for n, c in d["all_domains"]),
         line_hashes=d["line_hashes"],

@@ -22,7 +22,7 @@ from ebookgen import __version__
 from ebookgen.atomic import atomic_file, atomic_write
 from ebookgen.zipwriter import Deflated
 
-FORMAT = 5
+FORMAT = 6
 INDEX, BLOBS, STATE = "index.jsonl", "blobs.bin", "state.json"
 
 
@@ -65,18 +65,21 @@ class Cache:
             blobs = (folder / BLOBS).read_bytes()
             if hashlib.sha256(blobs).hexdigest() != head["blobs_sha256"]:
                 return cache
-            for line in lines[1 : 1 + n_entries]:
-                tag, key, start, length, raw = line.split("\t", 4)
-                start, length, e = int(start), int(length), json.loads(raw)
-                if tag != "E" or start + length > len(blobs):
+            rows = [line.split("\t", 4) for line in lines[1 : 1 + n_entries]]
+            sig_rows = [line.split("\t", 2) for line in lines[1 + n_entries : -1]]
+            if any(r[0] != "E" for r in rows) or any(r[0] != "S" for r in sig_rows):
+                return cache
+            # Parsed in one call each (as one JSON array): the C parser, not a loop of calls.
+            parsed = json.loads("[" + ",".join(r[4] for r in rows) + "]")
+            for (_, key, start, length, raw), e in zip(rows, parsed, strict=True):
+                start, length = int(start), int(length)
+                if start + length > len(blobs):
                     return cls(folder)
                 deflated = Deflated(int(e["crc"]), int(e["size"]), blobs[start : start + length])
                 cache.entries[key] = Entry(dict(e["meta"]), deflated, raw)
-            for line in lines[1 + n_entries : -1]:
-                tag, digest, raw = line.split("\t", 2)
-                if tag != "S":
-                    return cls(folder)
-                cache.signatures[digest] = dict(json.loads(raw))
+            sigs = json.loads("[" + ",".join(r[2] for r in sig_rows) + "]")
+            for (_, digest, raw), sig in zip(sig_rows, sigs, strict=True):
+                cache.signatures[digest] = dict(sig)
                 cache.signature_lines[digest] = raw
         except (OSError, ValueError, KeyError, TypeError):
             return cls(folder)  # missing, corrupt or foreign: start empty
