@@ -102,7 +102,9 @@ def signature(text: str) -> ChapterSignature:
             edge_domains.update(m.group("name").lower() for m in DOMAIN.finditer(f))
     counts = Counter(name for _, name in domains_in(folded)) if any_domain else Counter()
     # Dialogue is never learnt (junk_like), so whether it recurs does not matter.
-    hashes = sorted({line_hash(ln) for ln, _ in rows if ln[0] not in _QUOTES and _short(ln)})
+    # Lines up to 400 characters are hashed without counting words: a longer word count
+    # only adds hashes no boilerplate line has.
+    hashes = sorted({line_hash(ln) for ln, _ in rows if ln[0] not in _QUOTES and (len(ln) <= 400 or _short(ln))})
     return ChapterSignature(
         edge_keys=frozenset(k for _, k in pairs),
         edge_hashes=frozenset((line_hash(raw), key) for raw, key in pairs),

@@ -19,7 +19,6 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -249,7 +248,8 @@ def _map(fn: Callable, jobs: list, workers: int, meanwhile: Callable[[], None] |
             meanwhile()
         yield from map(fn, jobs)
         return
-    import multiprocessing
+    import multiprocessing  # imported here: a small rebuild never starts a worker
+    from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:

@@ -51,9 +51,10 @@ _SPECIAL = re.compile(
     re.IGNORECASE,
 )
 # What every header holds, found by a quick search before the costly patterns: a chapter
-# word not inside another word, then a number or a letter; '第'; an opening bracket first;
+# word not inside another word, then a number (digits, a word, a Roman numeral); '第'; an
+# opening bracket first;
 # or one of the special titles (_SPECIAL is anchored, so matching it is cheap).
-_HEADER_HINT = re.compile(r"(?<![a-z])" + _CHAPTER_WORD + r"\s*[\da-z]", re.IGNORECASE)
+_HEADER_HINT = re.compile(r"(?<![a-z])" + _CHAPTER_WORD + r"\s*(?:\d|[ivxlcdm]|" + _WORD + ")", re.IGNORECASE)
 _BRACKETS = "[【(〔"
 # A title that starts like the middle of a sentence is a sentence.
 _SENTENCE_START = re.compile(

@@ -9,16 +9,15 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
-
-import markdown
-from lxml import etree
-from lxml import html as lxml_html
 
 from ebookgen.errors import BookError
 from ebookgen.model import SCENE_BREAK, Chapter, Cleaned, Image
 from ebookgen.paths import inside_book
-from ebookgen.sanitize import escape_unknown_tags, sanitise
+
+if TYPE_CHECKING:  # Markdown, lxml and the sanitiser are imported by the Markdown path only
+    import markdown
 
 RENDERER_VERSION = "2"  # bump when output for the same input changes (invalidates caches)
 
@@ -177,6 +176,8 @@ def render(cleaned: Cleaned, settings: RenderSettings, book_root: Path) -> Chapt
 
 
 def _markdown(settings: RenderSettings) -> markdown.Markdown:
+    import markdown
+
     extensions = ["footnotes", "tables", "attr_list", "def_list", "abbr", "sane_lists"]
     configs: dict = {"footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "\u21a9\ufe0e"}}
     if settings.smart_typography:
@@ -225,6 +226,11 @@ class MarkdownResult:
 def render_markdown(
     text: str, path: Path, book_root: Path, settings: RenderSettings, level: int
 ) -> MarkdownResult:
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    from ebookgen.sanitize import escape_unknown_tags, sanitise
+
     fp = settings.fingerprint()
     md = _MD_CACHE.get(fp)
     if md is None:
@@ -266,6 +272,7 @@ def render_markdown(
 class _SourceLines:
     """Line numbers for things found in the rendered HTML: the k-th image with a given src
     is the k-th occurrence of that src in the Markdown text."""
+
 
     def __init__(self, text: str):
         self.text = text
@@ -332,6 +339,8 @@ def _shift_headings(root, level: int) -> None:
 def _footnotes(root) -> bool:
     """Python-Markdown's footnotes -> EPUB 3 popup notes (epub:type noteref/footnote with
     the matching ARIA roles), as Apple Books, Kobo and KOReader expect."""
+    from lxml import etree
+
     found = False
     for sup in list(root.iter("sup")):
         for a in sup.iter("a"):
@@ -369,6 +378,8 @@ def _pack_images(
 ) -> tuple[tuple[Image, ...], tuple[tuple[int | None, str], ...]]:
     """Copy each local image into the book (type from its bytes, name from its content);
     return the images and the (line, src) of content images without alt text."""
+    from lxml import etree
+
     images: dict[str, Image] = {}
     missing_alt: list[tuple[int | None, str]] = []
     for img in list(root.iter("img")):
