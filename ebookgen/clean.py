@@ -283,6 +283,7 @@ class Cleaner:
         self.line_always_marks = (
             frozenset().union(*marks) if all(m and not any(c.isalnum() for c in m) for m in marks) else None
         )
+        self.line_always_marks_utf8 = [c.encode("utf-8") for c in sorted(self.line_always_marks or ())]
         self.gated_entries = [entries[n] for n in self.gated_needles]
         self.edge_always_any = _alternation_of([(n, rx) for n, rx in rules.edge_rules if ("edge", n) in always])
         needles = {n for _, _, ns in rules.address_rules for n in ns}
@@ -503,7 +504,8 @@ class Cleaner:
         folded_lines = folded_text.split("\n")  # fold is one character for one: same offsets
         starts = _line_starts(folded_lines)
         folded_utf8 = folded_text.encode("utf-8", "surrogatepass")
-        hits = self.line_filter.candidates(folded_utf8, _byte_line_starts(folded_utf8))
+        byte_starts = _byte_line_starts(folded_utf8)
+        hits = self.line_filter.candidates(folded_utf8, byte_starts)
         present, squashed_hits = self._squashed_hits(folded_utf8)
         sites_in = {i: [s for s in self.sites if s.canon in words] for i, words in squashed_hits.items()}
         address_rules = [(name, rx, needles) for name, rx, needles in self.rules.address_rules if not needles or not present.isdisjoint(needles)]
@@ -541,7 +543,15 @@ class Cleaner:
         # the few rules without words and the punctuation test are left (the fast path).
         flagged = boiler.union(hits, squashed_hits) if not (self.rules.keep or self.rules.user_lines) else set(nonempty)
         always_any, edge_any, marks = self.line_always_any, self.edge_always_any, self.line_always_marks
-        for i in nonempty:
+        # The lines any test below can touch: flagged, at an edge, holding a mark such a rule
+        # needs, or holding no ASCII letter or digit (a punctuation line). The rest is story.
+        step1 = nonempty
+        if not (self.rules.keep or self.rules.user_lines) and (always_any is None or marks is not None):
+            look = flagged | edge | _lines_without_alnum(text)
+            if always_any is not None:
+                look |= _lines_holding(self.line_always_marks_utf8, folded_utf8, byte_starts)
+            step1 = [i for i in nonempty if i in look]
+        for i in step1:
             line = lines[i]
             if i not in flagged and not (
                 (always_any is not None and (marks is None or any(c in folded_lines[i] for c in marks))
@@ -595,7 +605,11 @@ class Cleaner:
 
         # 3. Inline: site addresses and user patterns inside the lines that stay. A line no
         # prefilter flagged, with no user rule to apply, is story as it stands.
-        for i in nonempty:
+        step3 = nonempty
+        if not (self.rules.replacements or self.rules.keep or addresses_anywhere or inline_anywhere):
+            look = set(squashed_hits) | set(hits) | domain_lines | loose_lines
+            step3 = [i for i in nonempty if i in look]
+        for i in step3:
             if not keep[i]:
                 continue
             line_addresses = addresses_for(i)
@@ -675,6 +689,28 @@ def _first_word(folded: str) -> str:
     return words[0] if words[0].isalpha() else edge_key_of_folded(words[0])
 
 
+# Every byte but ASCII letters, digits and the newline: deleted, they leave each line's
+# ASCII letters and digits, so a line left empty is one a punctuation test may remove.
+_NOT_ALNUM = bytes(b for b in range(256) if not (chr(b).isascii() and chr(b).isalnum()) and b != 10)
+
+
+def _lines_without_alnum(text: str) -> set[int]:
+    kept = text.encode("utf-8", "surrogatepass").translate(None, _NOT_ALNUM)
+    return {i for i, part in enumerate(kept.split(b"\n")) if not part}
+
+
+def _lines_holding(needles: list[bytes], raw: bytes, starts: list[int]) -> set[int]:
+    """Indexes of the lines holding any of a few rare needles (bytes.find: C speed, where a
+    regex would test every position)."""
+    found = set()
+    for needle in needles:
+        pos = raw.find(needle)
+        while pos >= 0:
+            found.add(bisect.bisect_right(starts, pos) - 1)
+            pos = raw.find(needle, pos + 1)
+    return found
+
+
 def _byte_line_starts(raw: bytes) -> list[int]:
     """Offset of each line's first byte in UTF-8 (or ASCII) text."""
     return [0] + [m.end() for m in _NEWLINE.finditer(raw)]
@@ -683,8 +719,9 @@ def _byte_line_starts(raw: bytes) -> list[int]:
 _NEWLINE = re.compile(b"\n")
 
 
-def _lines_of(pattern: re.Pattern, text: str, starts: list[int]) -> set[int]:
-    """Indexes of the lines where `pattern` matches (found in one pass over the text)."""
+def _lines_of(pattern: re.Pattern, text: str | bytes, starts: list[int]) -> set[int]:
+    """Indexes of the lines where `pattern` matches (found in one pass over the text; the
+    starts in characters for a str, in bytes for bytes)."""
     return {bisect.bisect_right(starts, m.start()) - 1 for m in pattern.finditer(text)}
 
 
