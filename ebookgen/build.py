@@ -321,13 +321,18 @@ def _outputs_intact(state: dict) -> bool:
     return bool(state.get("outputs"))
 
 
-def _chapter_key(
-    meta_inputs: tuple, rules: Rules, settings: RenderSettings, sig: ChapterSignature, boiler: Boilerplate
-) -> str:
-    relevant = sorted(sig.edge_keys & boiler.lines)
-    learnt = sorted(s.name for s in boiler.sites)
+def _key_base(rules: Rules, boiler: Boilerplate) -> hashlib._Hash:
+    """What every chapter's cache key shares: the rules, the renderer, the learnt sites."""
     h = hashlib.sha256()
-    for part in (*meta_inputs, rules.fingerprint, settings.fingerprint(), RENDERER_VERSION, *relevant, "|", *learnt):
+    for part in (rules.fingerprint, RENDERER_VERSION, "|", *sorted(s.name for s in boiler.sites)):
+        h.update(part.encode("utf-8") + b"\x00")
+    return h
+
+
+def _chapter_key(base: hashlib._Hash, inputs: tuple, settings: RenderSettings, sig: ChapterSignature, boiler: Boilerplate) -> str:
+    """A chapter's cache key: everything its cleaned and rendered form depends on."""
+    h = base.copy()
+    for part in (*inputs, settings.fingerprint(), "|", *sorted(sig.edge_keys & boiler.lines)):
         h.update(str(part).encode("utf-8") + b"\x00")
     return h.hexdigest()
 
@@ -412,11 +417,16 @@ def build(
     _WORKER["book"] = book
     _WORKER["cleaner"] = Cleaner(rules, BookContext(book.title, boiler))
     keys, todo = [], []
+    base = _key_base(rules, boiler)
+    no_sig = ChapterSignature(frozenset(), frozenset(), frozenset(), ())
+    settings_of: dict[tuple, RenderSettings] = {}
     for i, path in enumerate(paths):
         rel = path.relative_to(folder).as_posix()
-        source_stub = Source(path, rel, "", "", "", tuple(rel.split("/")[:-1]), digests[i])
-        sig = sigs[i] if sigs else ChapterSignature(frozenset(), frozenset(), frozenset(), ())
-        key = _chapter_key((digests[i], rel, book.title), rules, render_settings(book, source_stub), sig, boiler)
+        volume = tuple(rel.split("/")[:-1])
+        if volume not in settings_of:
+            settings_of[volume] = render_settings(book, Source(path, rel, "", "", "", volume, digests[i]))
+        sig = sigs[i] if sigs else no_sig
+        key = _chapter_key(base, (digests[i], rel, book.title), settings_of[volume], sig, boiler)
         keys.append(key)
         if cache.get(key) is None:
             todo.append(i)

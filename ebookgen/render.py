@@ -118,13 +118,14 @@ def heading_html(number: str | None, title: str | None, fallback: str, book_lang
 
 
 def render_text_blocks(blocks: tuple[str, ...]) -> str:
+    # Escaped in one pass over the whole chapter (a block holds no newline).
     out = []
-    for block in blocks:
+    for block in xml_escape("\n".join(blocks)).split("\n") if blocks else ():
         if block == SCENE_BREAK:
             # A screen reader announces <hr/> as a separator; the class lets CSS draw it.
             out.append('<hr class="scene-break"/>')
         else:
-            out.append(f"<p>{xml_escape(block)}</p>")
+            out.append(f"<p>{block}</p>")
     return "\n".join(out)
 
 
@@ -135,6 +136,10 @@ _NON_CJK_WORD = re.compile(r"[^\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\
 def words_in(text: str) -> int:
     """Words for the summary: spaces separate words, and each CJK character counts as one."""
     if not _CJK.search(text):
+        text = text.strip()
+        # Printable text has no whitespace but the plain space: words are counted, not split.
+        if "  " not in text and text.isprintable():
+            return text.count(" ") + 1 if text else 0
         return len(text.split())
     return len(_NON_CJK_WORD.findall(text)) + len(_CJK.findall(text))
 
