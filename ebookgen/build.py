@@ -142,7 +142,7 @@ def _signature_of(path: Path) -> tuple[str, dict]:
     return hashlib.sha256(raw).hexdigest(), _sig_to_dict(signature(text))
 
 
-def _process(job: tuple[Path, str]) -> tuple[dict, Deflated, bool, str]:
+def _process(job: tuple[Path, str]) -> tuple[dict, Deflated, bool, bytes]:
     """Clean, render and deflate one chapter. Returns (meta, deflated, cacheable, the
     cache's index line for it: serialised here, on both cores)."""
     path, folder = job
@@ -159,7 +159,7 @@ def _process(job: tuple[Path, str]) -> tuple[dict, Deflated, bool, str]:
     meta = _meta(source, cleaned, chapter)
     deflated = deflate(chapter.xhtml)
     cacheable = not chapter.images
-    return meta, deflated, cacheable, entry_json(meta, deflated) if cacheable else ""
+    return meta, deflated, cacheable, entry_json(meta, deflated) if cacheable else b""
 
 
 def _meta(source: Source, cleaned: Cleaned, chapter: Chapter) -> dict:
@@ -458,31 +458,29 @@ def build(
     chapters, packed = _unique_keys(chapters, packed)
     precompressed = {"EPUB/" + ch.file_name: d for ch, d in zip(chapters, packed, strict=True)}
 
-    # 3. Assemble: one EPUB, or one per volume; the report and the cache meanwhile.
+    # 3. Assemble: one EPUB, or one per volume.
+    outputs = []
+    for number, indexes, label in volumes(book, chapters, cleaned):
+        cover = covers.get(label if number else None) or _cover(book, cache_dir, label if number else None)
+        part_book = book
+        target = out
+        if number:
+            part_book = replace(
+                book,
+                title=f"{book.title} \u2014 {label}",
+                identifier=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{book.identifier}#vol-{number}')}",
+                series=book.series or book.title,
+                series_index=float(number),
+            )
+            target = out.with_name(f"{out.stem}-vol-{number}.epub")
+        part = [chapters[i] for i in indexes]
+        write_epub(part_book, part, target, modified_time(book), a11y.derive(book, part), cover=cover, precompressed=precompressed)
+        outputs.append(target)
+
     from ebookgen.report import write_report
 
-    report = out.with_name(out.stem + "-report.html")
-    side_work = _alongside(lambda: (write_report(book, cleaned, boiler, report), cache.save(set(digests))))
-    outputs = []
-    try:
-        for number, indexes, label in volumes(book, chapters, cleaned):
-            cover = covers.get(label if number else None) or _cover(book, cache_dir, label if number else None)
-            part_book = book
-            target = out
-            if number:
-                part_book = replace(
-                    book,
-                    title=f"{book.title} \u2014 {label}",
-                    identifier=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{book.identifier}#vol-{number}')}",
-                    series=book.series or book.title,
-                    series_index=float(number),
-                )
-                target = out.with_name(f"{out.stem}-vol-{number}.epub")
-            part = [chapters[i] for i in indexes]
-            write_epub(part_book, part, target, modified_time(book), a11y.derive(book, part), cover=cover, precompressed=precompressed)
-            outputs.append(target)
-    finally:
-        side_work()
+    report = write_report(book, cleaned, boiler, out.with_name(out.stem + "-report.html"))
+    cache.save(set(digests))
     warnings = book_warnings(cleaned, bodies) + a11y.book_warnings(book, chapters)
     not_utf8 = [(c.source.rel, c.source.encoding) for c in cleaned if c.source.encoding not in ("utf-8", "utf-8-sig", "ascii")]
     size = sum(p.stat().st_size for p in outputs)
@@ -546,32 +544,6 @@ def _unique_keys(chapters: list[Chapter], packed: list[Deflated]) -> tuple[list[
         out.append(replace(ch, key=key, file_name=f"text/{key}.xhtml"))
         out_packed.append(deflate(xhtml.encode("utf-8")))
     return out, out_packed
-
-
-def _alongside(work: Callable[[], object]) -> Callable[[], None]:
-    """Start `work` in a forked child (both cores: the workers are done by now) and return
-    the function that waits for it. Without fork, or if the child fails, the work is done
-    in this process instead, so an error surfaces where it always did."""
-    if not hasattr(os, "fork") or sys.platform != "linux":
-        return lambda: None if work() else None
-    try:
-        pid = os.fork()
-    except OSError:
-        return lambda: None if work() else None
-    if pid == 0:  # the child: do the work, leave without running anything of the parent's
-        code = 1
-        try:
-            work()
-            code = 0
-        finally:
-            os._exit(code)
-
-    def wait() -> None:
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            work()
-
-    return wait
 
 
 def describe_progress(stream=sys.stderr) -> Callable[[int, int], None] | None:

@@ -32,12 +32,12 @@ class Entry:
 
     meta: dict  # number, title, label, key, file_name, words, removals, candidates, ...
     deflated: Deflated
-    line: str = ""  # its index line's JSON, once written or read (entry_json)
+    line: bytes = b""  # its index line's JSON in UTF-8, once made or read (entry_json)
 
 
-def entry_json(meta: dict, deflated: Deflated) -> str:
+def entry_json(meta: dict, deflated: Deflated) -> bytes:
     """An entry as its index line holds it (made where the entry is made: in a worker)."""
-    return json.dumps({"meta": meta, "crc": deflated.crc, "size": deflated.size}, ensure_ascii=False)
+    return json.dumps({"meta": meta, "crc": deflated.crc, "size": deflated.size}, ensure_ascii=False).encode()
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Cache:
     folder: Path
     entries: dict[str, Entry] = field(default_factory=dict)
     signatures: dict[str, dict] = field(default_factory=dict)  # source digest -> signature
-    signature_lines: dict[str, str] = field(default_factory=dict)  # their JSON, as read
+    signature_lines: dict[str, bytes] = field(default_factory=dict)  # their JSON, as read
     used: set[str] = field(default_factory=set)
     dirty: bool = False
 
@@ -55,32 +55,35 @@ class Cache:
     def load(cls, folder: Path) -> Cache:
         cache = cls(folder)
         try:
-            lines = (folder / INDEX).read_text(encoding="utf-8").split("\n")
+            # Bytes, not str: a str holding one curly quote takes two bytes a character.
+            lines = (folder / INDEX).read_bytes().split(b"\n")
             head = json.loads(lines[0])
             if head.get("format") != FORMAT or head.get("ebookgen") != __version__:
                 return cache
             n_entries, n_sigs = int(head["entries"]), int(head["signatures"])
             if len(lines) != 1 + n_entries + n_sigs + 1 or lines[-1]:
                 return cache
-            blobs = (folder / BLOBS).read_bytes()
+            # One buffer; each entry's blob is a view into it, not a copy.
+            blobs = memoryview((folder / BLOBS).read_bytes())
             if hashlib.sha256(blobs).hexdigest() != head["blobs_sha256"]:
                 return cache
-            rows = [line.split("\t", 4) for line in lines[1 : 1 + n_entries]]
-            sig_rows = [line.split("\t", 2) for line in lines[1 + n_entries : -1]]
-            if any(r[0] != "E" for r in rows) or any(r[0] != "S" for r in sig_rows):
+            rows = [line.split(b"\t", 4) for line in lines[1 : 1 + n_entries]]
+            sig_rows = [line.split(b"\t", 2) for line in lines[1 + n_entries : -1]]
+            del lines
+            if any(r[0] != b"E" for r in rows) or any(r[0] != b"S" for r in sig_rows):
                 return cache
             # Parsed in one call each (as one JSON array): the C parser, not a loop of calls.
-            parsed = json.loads("[" + ",".join(r[4] for r in rows) + "]")
+            parsed = json.loads(b"[" + b",".join(r[4] for r in rows) + b"]")
             for (_, key, start, length, raw), e in zip(rows, parsed, strict=True):
                 start, length = int(start), int(length)
                 if start + length > len(blobs):
                     return cls(folder)
                 deflated = Deflated(int(e["crc"]), int(e["size"]), blobs[start : start + length])
-                cache.entries[key] = Entry(dict(e["meta"]), deflated, raw)
-            sigs = json.loads("[" + ",".join(r[2] for r in sig_rows) + "]")
+                cache.entries[key.decode()] = Entry(dict(e["meta"]), deflated, raw)
+            sigs = json.loads(b"[" + b",".join(r[2] for r in sig_rows) + b"]")
             for (_, digest, raw), sig in zip(sig_rows, sigs, strict=True):
-                cache.signatures[digest] = dict(sig)
-                cache.signature_lines[digest] = raw
+                cache.signatures[digest.decode()] = dict(sig)
+                cache.signature_lines[digest.decode()] = raw
         except (OSError, ValueError, KeyError, TypeError):
             return cls(folder)  # missing, corrupt or foreign: start empty
         return cache
@@ -129,10 +132,10 @@ class Cache:
             for key, (start, length) in places.items():
                 e = keep[key]
                 line = e.line or entry_json(e.meta, e.deflated)
-                f.write(f"E\t{key}\t{start}\t{length}\t{line}\n".encode())
+                f.write(f"E\t{key}\t{start}\t{length}\t".encode() + line + b"\n")
             for d in sorted(sigs):
-                line = self.signature_lines.get(d) or json.dumps(sigs[d], ensure_ascii=False)
-                f.write(f"S\t{d}\t{line}\n".encode())
+                line = self.signature_lines.get(d) or json.dumps(sigs[d], ensure_ascii=False).encode()
+                f.write(f"S\t{d}\t".encode() + line + b"\n")
 
 
 def load_state(folder: Path) -> dict | None:

@@ -22,7 +22,7 @@ class Deflated:
 
     crc: int
     size: int
-    data: bytes
+    data: bytes | memoryview  # a view into the cache's blob file when it came from there
 
 
 def deflate(data: bytes) -> Deflated:
