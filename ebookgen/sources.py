@@ -62,8 +62,8 @@ def natural_key(rel: str) -> tuple:
     return (tuple(key), rel)
 
 
-def _is_leftover(path: Path) -> bool:
-    name = path.name
+def _is_leftover(path: Path | str) -> bool:
+    name = path if isinstance(path, str) else path.name
     return name.startswith((".", "~$", "#")) or name.endswith(("~", "#"))
 
 
@@ -79,9 +79,10 @@ def discover(book: Book) -> list[Path]:
                 "no chapter files (.txt, .md, .markdown) found: put the chapters in this folder",
             )
         found.sort(key=lambda item: natural_key(item[0]))
-        for rel, _, size in found:
-            _check_size(folder / rel, size)
-        return [folder / rel for rel, _, _ in found]
+        paths = [folder / rel for rel, _, _ in found]
+        for path, (_, _, size) in zip(paths, found, strict=True):
+            _check_size(path, size)
+        return paths
     else:
         paths, seen = [], set()
         for i, entry in enumerate(book.chapters):
@@ -133,7 +134,7 @@ def _scan(folder: Path, root: Path, prefix: str = "", seen: set | None = None) -
         raise BookError(folder, f"cannot read the folder: {exc.strerror}") from None
     for entry in entries:
         name = entry.name
-        if name.startswith(".") or _is_leftover(Path(name)):
+        if _is_leftover(name):  # hidden files too
             continue
         rel = prefix + name
         link = entry.is_symlink()
@@ -145,7 +146,7 @@ def _scan(folder: Path, root: Path, prefix: str = "", seen: set | None = None) -
                 )
         if entry.is_dir():
             found += _scan(Path(entry.path), root, rel + "/", seen)
-        elif Path(name).suffix.lower() in CHAPTER_SUFFIXES and entry.is_file():
+        elif os.path.splitext(name)[1].lower() in CHAPTER_SUFFIXES and entry.is_file():
             found.append((rel, link, entry.stat().st_size))
     return found
 
