@@ -299,12 +299,11 @@ class Cleaner:
         not one of them, and costs no edge key."""
         return frozenset(_first_word(k) for k in self.context.boilerplate.lines)
 
-    def _squashed_hits(self, folded_utf8: bytes) -> tuple[set[str], dict[int, set[str]]]:
-        """Needles and site names in the chapter's squashed text: all of them, and per line."""
+    def _squashed_hits(self, squashed: bytes, starts: list[int]) -> tuple[set[str], dict[int, set[str]]]:
+        """Needles and site names in the chapter's squashed text (lines starting at
+        `starts`): all of them, and per line."""
         if self.squashed_scan is None:
             return set(), {}
-        squashed = squash_utf8(folded_utf8, keep_lines=True)
-        starts = _byte_line_starts(squashed)
         per_line: dict[int, set[str]] = {}
         for index, start, _ in self.squashed_scan.find_matches_as_indexes(squashed, overlapping=True):
             per_line.setdefault(bisect.bisect_right(starts, start) - 1, set()).add(self.squashed_words[index])
@@ -504,9 +503,11 @@ class Cleaner:
         folded_lines = folded_text.split("\n")  # fold is one character for one: same offsets
         starts = _line_starts(folded_lines)
         folded_utf8 = folded_text.encode("utf-8", "surrogatepass")
-        byte_starts = _byte_line_starts(folded_utf8)
+        byte_starts = _byte_line_starts(folded_utf8.split(b"\n"))
         hits = self.line_filter.candidates(folded_utf8, byte_starts)
-        present, squashed_hits = self._squashed_hits(folded_utf8)
+        squashed = squash_utf8(folded_utf8, keep_lines=True)
+        squashed_lines = squashed.split(b"\n")
+        present, squashed_hits = self._squashed_hits(squashed, _byte_line_starts(squashed_lines))
         sites_in = {i: [s for s in self.sites if s.canon in words] for i, words in squashed_hits.items()}
         address_rules = [(name, rx, needles) for name, rx, needles in self.rules.address_rules if not needles or not present.isdisjoint(needles)]
         inline_needles = self.rules.inline_needles
@@ -547,7 +548,9 @@ class Cleaner:
         # needs, or holding no ASCII letter or digit (a punctuation line). The rest is story.
         step1 = nonempty
         if not (self.rules.keep or self.rules.user_lines) and (always_any is None or marks is not None):
-            look = flagged | edge | _lines_without_alnum(text)
+            # A punctuation line squashes to nothing, or holds '|' (which squashes to 'l').
+            look = flagged | edge | {i for i, sq in enumerate(squashed_lines) if not sq}
+            look |= _lines_holding([b"|"], folded_utf8, byte_starts)
             if always_any is not None:
                 look |= _lines_holding(self.line_always_marks_utf8, folded_utf8, byte_starts)
             step1 = [i for i in nonempty if i in look]
@@ -689,16 +692,6 @@ def _first_word(folded: str) -> str:
     return words[0] if words[0].isalpha() else edge_key_of_folded(words[0])
 
 
-# Every byte but ASCII letters, digits and the newline: deleted, they leave each line's
-# ASCII letters and digits, so a line left empty is one a punctuation test may remove.
-_NOT_ALNUM = bytes(b for b in range(256) if not (chr(b).isascii() and chr(b).isalnum()) and b != 10)
-
-
-def _lines_without_alnum(text: str) -> set[int]:
-    kept = text.encode("utf-8", "surrogatepass").translate(None, _NOT_ALNUM)
-    return {i for i, part in enumerate(kept.split(b"\n")) if not part}
-
-
 def _lines_holding(needles: list[bytes], raw: bytes, starts: list[int]) -> set[int]:
     """Indexes of the lines holding any of a few rare needles (bytes.find: C speed, where a
     regex would test every position)."""
@@ -711,12 +704,9 @@ def _lines_holding(needles: list[bytes], raw: bytes, starts: list[int]) -> set[i
     return found
 
 
-def _byte_line_starts(raw: bytes) -> list[int]:
-    """Offset of each line's first byte in UTF-8 (or ASCII) text."""
-    return [0] + [m.end() for m in _NEWLINE.finditer(raw)]
-
-
-_NEWLINE = re.compile(b"\n")
+def _byte_line_starts(lines: list[bytes]) -> list[int]:
+    """Offset of each line's first byte in the bytes the lines were split from at b'\\n'."""
+    return list(itertools.accumulate((len(ln) + 1 for ln in lines[:-1]), initial=0))
 
 
 def _lines_of(pattern: re.Pattern, text: str | bytes, starts: list[int]) -> set[int]:
