@@ -28,7 +28,11 @@ _WORD = (
 # Roman numerals, upper case only ("CHAPTER XII", "Chapter IV"): 'Chapter I' is ambiguous
 # with the pronoun, so a lone 'I' needs a separator or the end of the line after it.
 _ROMAN = r"(?P<roman>(?=[MDCLXVI])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))"
-_CHAPTER_WORD = r"(?:chapter|chap\.?|ch\.?|episode|ep\.?|part)"
+# English, then the words of the languages web novels are most often translated into.
+_CHAPTER_WORD = (
+    r"(?:chapter|chapt?\.?|chp\.?|ch\.?|episode|ep\.?|part"
+    r"|chapitre|cap[ií]tulo|capitolo|kapitel|hoofdstuk|rozdzia[łl]|глава|chương|bölüm)"
+)
 _VOLUME = r"(?:(?:volume|vol\.?|book)\s*(?P<vol>\d+|[ivxlc]+)\s*[,:\-–—.]?\s*)"
 _SEP = r"\s*(?:[:\-–—.|/]+|\s)\s*"
 # "[prefix -] [Volume 2] Chapter 12[.5] [sep] [title]"

@@ -58,6 +58,13 @@ def clean(text: str, title: str = "Test Book", name: str = "notes.txt", fmt: str
         ("**Chapter 7: Night Shift**", "7", "Night Shift"),
         ("[Test Book] Chapter 12: The Gate", "12", "The Gate"),
         ("Test Book - Chapter 12 - The Gate", "12", "The Gate"),
+        ("Chp 7: Night Shift", "7", "Night Shift"),
+        ("Chapt. 7 - Night Shift", "7", "Night Shift"),
+        # chapter words of the languages novels are often translated into
+        ("Chapitre 3 : Le début", "3", "Le début"),
+        ("Capítulo 12 - El fin", "12", "El fin"),
+        ("Kapitel 4: Der Turm", "4", "Der Turm"),
+        ("Глава 5. Башня", "5", "Башня"),
     ],
 )
 def test_header_forms(line, number, title):
@@ -77,6 +84,7 @@ def test_header_forms(line, number, title):
         "Volume 2 of the manual was missing.",
         "“Chapter 7 of the sect rules forbids this,” Elder Qin said.",
         "He read chapter 12 twice before dawn.",
+        "Chapitre 3 de la loi interdit cela.",
     ],
 )
 def test_story_lines_that_start_like_headers_are_not_headers(line):
