@@ -25,7 +25,7 @@ from ebookgen.boilerplate import (
     edge_key_of_folded,
 )
 from ebookgen.fold import fold, key_of_folded, line_key, squash_utf8
-from ebookgen.headers import Header, header_from_filename, parse_header
+from ebookgen.headers import Header, header_from_filename, numbered_title, parse_header
 from ebookgen.model import SCENE_BREAK, Cleaned, Removal, Source
 from ebookgen.prefilter import LineFilter, required_literals
 from ebookgen.rulesets import TLDS, Rules, Site
@@ -585,8 +585,9 @@ class Cleaner:
 
         # 2. The header: among the first lines that survive, past any site-address lines.
         header = None
+        from_name = header_from_filename(source.path.stem)
         for i in [i for i in nonempty if keep[i]][:3]:
-            header = parse_header(lines[i], self.context.title)
+            header = parse_header(lines[i], self.context.title) or numbered_title(lines[i], from_name.number)
             if header is None and source.fmt == "md" and re.match(r"\s*#\s+\S", lines[i]):
                 header = Header(None, lines[i].strip().lstrip("#").strip())
             if header is not None:
@@ -600,7 +601,6 @@ class Cleaner:
             if not DOMAIN.search(fold(lines[i])) and (words > 12 or re.search(r"[.!?…”\"]\s*$", lines[i])):
                 break
         if header is None or header.number is None:
-            from_name = header_from_filename(source.path.stem)
             if header is None:
                 header = from_name
             elif from_name.number:

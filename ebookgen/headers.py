@@ -35,11 +35,12 @@ _CHAPTER_WORD = (
 )
 _VOLUME = r"(?:(?:volume|vol\.?|book)\s*(?P<vol>\d+|[ivxlc]+)\s*[,:\-–—.]?\s*)"
 _SEP = r"\s*(?:[:\-–—.|/]+|\s)\s*"
+_NUMBER_SIGN = r"\s*(?:(?:#|no\.|n[º°]\.?)\s*)?"  # 'Chapter #12', 'Chapter No. 12'
 # "[prefix -] [Volume 2] Chapter 12[.5] [sep] [title]"
 _HEADER = re.compile(
     r"(?P<prefix>.{0,120}?(?:[-–—:|]\s*|\s))??"
     + _VOLUME + "?"
-    + _CHAPTER_WORD + r"\s*(?:" + _NUM + r"|(?P<word>" + _WORD + r")|(?-i:" + _ROMAN + r"))\b"
+    + _CHAPTER_WORD + _NUMBER_SIGN + r"(?:" + _NUM + r"|(?P<word>" + _WORD + r")|(?-i:" + _ROMAN + r"))\b"
     r"(?P<rest>.*)",
     re.IGNORECASE,
 )
@@ -58,7 +59,9 @@ _SPECIAL = re.compile(
 # word not inside another word, then a number (digits, a word, a Roman numeral); '第'; an
 # opening bracket first;
 # or one of the special titles (_SPECIAL is anchored, so matching it is cheap).
-_HEADER_HINT = re.compile(r"(?<![a-z])" + _CHAPTER_WORD + r"\s*(?:\d|[ivxlcdm]|" + _WORD + ")", re.IGNORECASE)
+_HEADER_HINT = re.compile(
+    r"(?<![a-z])" + _CHAPTER_WORD + _NUMBER_SIGN + r"(?:\d|[ivxlcdm]|" + _WORD + ")", re.IGNORECASE
+)
 _BRACKETS = "[【(〔"
 # A title that starts like the middle of a sentence is a sentence.
 _SENTENCE_START = re.compile(
@@ -189,6 +192,25 @@ def parse_header(line: str, book_title: str = "") -> Header | None:
             title = name + (f": {rest}" if rest else "")
             return Header(None, title)
     return None
+
+
+# "12. The Gate", "[12] The Gate", "12 - The Gate": a number with no chapter word.
+# The number is bracketed or followed by a separator: '12 apples fell' is a sentence.
+_NUMBERED = re.compile(
+    r"(?:[\[【(]\s*(\d+(?:\.\d+)?)\s*[\]】)]\s*[.:\-–—|]?|(\d+(?:\.\d+)?)\s*[.:\-–—|)])\s*(\S.*)"
+)
+
+
+def numbered_title(line: str, expected: str | None) -> Header | None:
+    """A header made of a bare number and a title, taken only when the number is the one
+    the file name gives: without a chapter word, '12. The Gate' could be story."""
+    m = _NUMBERED.fullmatch(line.strip())
+    if not m or expected is None or _normal_number(m.group(1) or m.group(2)) != expected:
+        return None
+    title = _clean_title(m.group(3))
+    if len(title.split()) > _MAX_TITLE_WORDS or re.search(r"[.,;]$", title):
+        return None
+    return Header(expected, title or None)
 
 
 def header_from_filename(stem: str) -> Header:

@@ -59,6 +59,8 @@ def clean(text: str, title: str = "Test Book", name: str = "notes.txt", fmt: str
         ("[Test Book] Chapter 12: The Gate", "12", "The Gate"),
         ("Test Book - Chapter 12 - The Gate", "12", "The Gate"),
         ("Chp 7: Night Shift", "7", "Night Shift"),
+        ("Chapter #12: The Gate", "12", "The Gate"),
+        ("Chapter No. 12 - The Gate", "12", "The Gate"),
         ("Chapt. 7 - Night Shift", "7", "Night Shift"),
         # chapter words of the languages novels are often translated into
         ("Chapitre 3 : Le début", "3", "Le début"),
@@ -151,3 +153,19 @@ def test_cjk_header_in_a_chinese_chapter():
     c = clean("第十二章 风起\n他一秒也没有犹豫。\n“记住，不要回头。”\n（本章完）\n")
     assert (c.number, c.title) == ("12", "风起")
     assert list(c.blocks) == ["他一秒也没有犹豫。", "“记住，不要回头。”"]
+
+
+@pytest.mark.parametrize("line", ["12. The Gate", "[12] The Gate", "12 - The Gate", "(12) The Gate"])
+def test_a_bare_number_and_title_is_the_header_when_the_file_name_agrees(line):
+    c = clean(line + "\n" + "\n".join(STORY), name="Chapter 12.txt")
+    assert (c.number, c.title) == ("12", "The Gate")
+    assert list(c.blocks) == STORY
+
+
+@pytest.mark.parametrize(
+    "line, name", [("12. The Gate", "Chapter 13.txt"), ("12 apples fell from the cart.", "Chapter 12.txt")]
+)
+def test_a_bare_number_the_file_name_does_not_give_is_story(line, name):
+    c = clean(line + "\n" + "\n".join(STORY), name=name)
+    assert list(c.blocks)[0] == line
+    assert c.number == name.removeprefix("Chapter ").removesuffix(".txt")  # from the file name
