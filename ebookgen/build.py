@@ -136,19 +136,20 @@ def prepare(book_dir: Path) -> Prepared:
 _WORKER: dict = {}
 
 
-def _signature_of(path: Path) -> tuple[str, dict]:
+def _signature_of(index: int) -> tuple[str, dict]:
+    path = _WORKER["paths"][index]
     raw = path.read_bytes()
     text, _ = decode_text(raw, path)
     return hashlib.sha256(raw).hexdigest(), _sig_to_dict(signature(text))
 
 
-def _process(job: tuple[Path, str]) -> tuple[dict, Deflated, bool, bytes]:
+def _process(index: int) -> tuple[dict, Deflated, bool, bytes]:
     """Clean, render and deflate one chapter. Returns (meta, deflated, cacheable, the
     cache's index line for it: serialised here, on both cores)."""
-    path, folder = job
+    path, folder = _WORKER["paths"][index], _WORKER["folder"]
     book: Book = _WORKER["book"]
     cleaner: Cleaner = _WORKER["cleaner"]
-    source = read_source(path, Path(folder))
+    source = read_source(path, folder)
     cleaned = cleaner.clean(source)
     cleaned = replace(cleaned, warnings=chapter_warnings(cleaned))
     chapter = render(cleaned, render_settings(book, source), book.root)
@@ -241,9 +242,11 @@ def _sig_from_dict(d: dict) -> ChapterSignature:
 
 def _map(fn: Callable, jobs: list, workers: int, meanwhile: Callable[[], None] | None = None) -> Iterator:
     """Map over both cores when there is enough work (results in order, as they come);
-    a plain map otherwise. Workers are forked, so they inherit the compiled rules.
+    a plain map otherwise. Workers are forked, so they inherit the compiled rules and the
+    chapter list (_WORKER); where fork is missing, the map runs here.
     `meanwhile` runs in this process once the jobs are handed out (it would idle)."""
-    if workers <= 1 or len(jobs) < PARALLEL_MIN:
+    fork = hasattr(os, "fork")
+    if workers <= 1 or len(jobs) < PARALLEL_MIN or not fork:
         if meanwhile:
             meanwhile()
         yield from map(fn, jobs)
@@ -251,8 +254,7 @@ def _map(fn: Callable, jobs: list, workers: int, meanwhile: Callable[[], None] |
     import multiprocessing  # imported here: a small rebuild never starts a worker
     from concurrent.futures import ProcessPoolExecutor
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         results = pool.map(fn, jobs, chunksize=max(4, min(64, len(jobs) // (workers * 8))))
         if meanwhile:
             meanwhile()
@@ -397,14 +399,18 @@ def build(
     cache = Cache.load(cache_dir)
     if digests is None and (cache.signatures or not book.clean.detect_boilerplate):
         digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
-    rules = compile_rules(book.clean)
+    compiled: list[Rules] = []
+
+    def compile_now() -> None:
+        compiled.append(compile_rules(book.clean))
 
     # 1. Book-level boilerplate detection, from per-chapter signatures (cached by content).
     boiler = Boilerplate()
     sigs: list[ChapterSignature] = []
     if book.clean.detect_boilerplate:
         missing = list(range(len(paths))) if digests is None else [i for i, d in enumerate(digests) if cache.signature(d) is None]
-        found = dict(zip(missing, _map(_signature_of, [paths[i] for i in missing], workers), strict=True))
+        _WORKER.update(paths=paths, folder=folder)  # forked workers inherit these: jobs are indexes
+        found = dict(zip(missing, _map(_signature_of, missing, workers, compile_now), strict=True))
         for digest, sig in found.values():
             cache.put_signature(digest, sig)
         if digests is None:
@@ -412,10 +418,10 @@ def build(
         sigs = [_sig_from_dict(cache.signature(d)) for d in digests]
         boiler = detect(sigs)
     content = content or _content(book, paths, digests, out)
+    rules = compiled[0] if compiled else compile_rules(book.clean)
 
     # 2. Per chapter: from the cache, or cleaned and rendered now.
-    _WORKER["book"] = book
-    _WORKER["cleaner"] = Cleaner(rules, BookContext(book.title, boiler))
+    _WORKER.update(book=book, cleaner=Cleaner(rules, BookContext(book.title, boiler)), paths=paths, folder=folder)
     keys, todo = [], []
     base = _key_base(rules, boiler)
     no_sig = ChapterSignature(frozenset(), frozenset(), frozenset(), ())
@@ -439,8 +445,7 @@ def build(
             covers[None] = _cover(book, cache_dir)
     else:
         meanwhile = None
-    jobs = [(paths[i], str(folder)) for i in todo]
-    for i, (meta, deflated, cacheable, line) in zip(todo, _map(_process, jobs, workers, meanwhile), strict=True):
+    for i, (meta, deflated, cacheable, line) in zip(todo, _map(_process, todo, workers, meanwhile), strict=True):
         results[i] = (meta, deflated)
         if cacheable:
             cache.put(keys[i], Entry(meta, deflated, line))
