@@ -21,12 +21,12 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ebookgen import __version__, a11y
-from ebookgen.assemble import CoverImage, write_epub
+from ebookgen import __version__
 from ebookgen.atomic import atomic_write
 from ebookgen.boilerplate import Boilerplate, ChapterSignature, detect, signature
-from ebookgen.cache import Cache, Entry, entry_json, load_state, save_state
+from ebookgen.cache import Cache, Entry, entry_json, load_state, save_state, signature_json
 from ebookgen.checks import duplicate_text_warnings, numbering_warnings
 from ebookgen.clean import BookContext, Cleaner
 from ebookgen.config import load_book
@@ -36,6 +36,9 @@ from ebookgen.render import RENDERER_VERSION, RenderSettings, render, sniff_imag
 from ebookgen.rulesets import Rules, compile_rules
 from ebookgen.sources import decode_text, discover, read_source
 from ebookgen.zipwriter import Deflated, deflate
+
+if TYPE_CHECKING:  # assembling (ebooklib) is imported while the workers clean: see build()
+    from ebookgen.assemble import CoverImage
 
 DEFAULT_MODIFIED = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
 LONG_LINE = 10_000
@@ -136,11 +139,14 @@ def prepare(book_dir: Path) -> Prepared:
 _WORKER: dict = {}
 
 
-def _signature_of(index: int) -> tuple[str, dict]:
+def _signature_of(index: int) -> tuple[str, dict, bytes]:
+    """A chapter's digest and signature, and the signature as the cache's index line holds
+    it (serialised here, on both cores)."""
     path = _WORKER["paths"][index]
     raw = path.read_bytes()
     text, _ = decode_text(raw, path)
-    return hashlib.sha256(raw).hexdigest(), _sig_to_dict(signature(text))
+    sig = _sig_to_dict(signature(text))
+    return hashlib.sha256(raw).hexdigest(), sig, signature_json(sig)
 
 
 def _process(index: int) -> tuple[dict, Deflated, bool, bytes]:
@@ -269,7 +275,9 @@ def _chapters_folder(book: Book) -> Path:
 
 
 def _cover(book: Book, cache_dir: Path, volume_label: str | None = None) -> CoverImage:
-    """The user's cover, or a generated typographic one (cached: it takes ~0.2 s)."""
+    """The user's cover, or a generated typographic one (cached: it takes ~0.1 s)."""
+    from ebookgen.assemble import CoverImage
+
     if book.cover is not None:
         data = book.cover.read_bytes()
         kind = sniff_image(data)
@@ -411,8 +419,8 @@ def build(
         missing = list(range(len(paths))) if digests is None else [i for i, d in enumerate(digests) if cache.signature(d) is None]
         _WORKER.update(paths=paths, folder=folder)  # forked workers inherit these: jobs are indexes
         found = dict(zip(missing, _map(_signature_of, missing, workers, compile_now), strict=True))
-        for digest, sig in found.values():
-            cache.put_signature(digest, sig)
+        for digest, sig, line in found.values():
+            cache.put_signature(digest, sig, line)
         if digests is None:
             digests = [found[i][0] for i in range(len(paths))]
         sigs = [_sig_from_dict(cache.signature(d)) for d in digests]
@@ -439,12 +447,16 @@ def build(
     done = 0
     results: dict[int, tuple[dict, Deflated]] = {}
     covers: dict[str | None, CoverImage] = {}
-    if not book.split:  # one cover, known before any chapter is done: made while they are
 
-        def meanwhile() -> None:
+    def meanwhile() -> None:
+        """While the workers clean: load the assembling code, and make the cover if there
+        is one cover (known before any chapter is done)."""
+        import ebookgen.a11y  # noqa: F401
+        import ebookgen.report  # noqa: F401
+
+        if not book.split:
             covers[None] = _cover(book, cache_dir)
-    else:
-        meanwhile = None
+
     for i, (meta, deflated, cacheable, line) in zip(todo, _map(_process, todo, workers, meanwhile), strict=True):
         results[i] = (meta, deflated)
         if cacheable:
@@ -464,6 +476,9 @@ def build(
     precompressed = {"EPUB/" + ch.file_name: d for ch, d in zip(chapters, packed, strict=True)}
 
     # 3. Assemble: one EPUB, or one per volume.
+    from ebookgen import a11y
+    from ebookgen.assemble import write_epub
+
     outputs = []
     for number, indexes, label in volumes(book, chapters, cleaned):
         cover = covers.get(label if number else None) or _cover(book, cache_dir, label if number else None)

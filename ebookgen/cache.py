@@ -35,6 +35,11 @@ class Entry:
     line: bytes = b""  # its index line's JSON in UTF-8, once made or read (entry_json)
 
 
+def signature_json(sig: dict) -> bytes:
+    """A chapter signature as its index line holds it."""
+    return json.dumps(sig, ensure_ascii=False).encode()
+
+
 def entry_json(meta: dict, deflated: Deflated) -> bytes:
     """An entry as its index line holds it (made where the entry is made: in a worker)."""
     return json.dumps({"meta": meta, "crc": deflated.crc, "size": deflated.size}, ensure_ascii=False).encode()
@@ -102,8 +107,9 @@ class Cache:
     def signature(self, digest: str) -> dict | None:
         return self.signatures.get(digest)
 
-    def put_signature(self, digest: str, sig: dict) -> None:
+    def put_signature(self, digest: str, sig: dict, line: bytes = b"") -> None:
         self.signatures[digest] = sig
+        self.signature_lines[digest] = line or signature_json(sig)
         self.dirty = True
 
     # -- writing ---------------------------------------------------------------------
@@ -134,7 +140,7 @@ class Cache:
                 line = e.line or entry_json(e.meta, e.deflated)
                 f.write(f"E\t{key}\t{start}\t{length}\t".encode() + line + b"\n")
             for d in sorted(sigs):
-                line = self.signature_lines.get(d) or json.dumps(sigs[d], ensure_ascii=False).encode()
+                line = self.signature_lines.get(d) or signature_json(sigs[d])
                 f.write(f"S\t{d}\t".encode() + line + b"\n")
 
 
