@@ -97,16 +97,19 @@ def part_page(part: Part, settings: RenderSettings) -> bytes:
 def nav_page(book: Book, entries: list[Chapter | Part], has_cover: bool, settings: RenderSettings) -> bytes:
     """The EPUB 3 navigation document: the TOC and the landmarks, both from one list."""
 
-    def link(href: str, label: str) -> str:
-        return f'<a href="{href}">{xml_escape(label)}</a>'
+    def link(href: str, label_html: str) -> str:
+        return f'<a href="{href}">{label_html}</a>'
+
+    def chapter_link(ch: Chapter) -> str:
+        return link(ch.file_name, ch.nav_label or xml_escape(ch.label))
 
     items = []
     for entry in entries:
         if isinstance(entry, Part):
-            inner = "\n".join(f"<li>{link(ch.file_name, ch.label)}</li>" for ch in entry.chapters)
-            items.append(f"<li>{link(entry.file_name, entry.title)}\n<ol>\n{inner}\n</ol>\n</li>")
+            inner = "\n".join(f"<li>{chapter_link(ch)}</li>" for ch in entry.chapters)
+            items.append(f"<li>{link(entry.file_name, xml_escape(entry.title))}\n<ol>\n{inner}\n</ol>\n</li>")
         else:
-            items.append(f"<li>{link(entry.file_name, entry.label)}</li>")
+            items.append(f"<li>{chapter_link(entry)}</li>")
     first = entries[0]
     start = first.file_name
     landmarks = []

@@ -186,6 +186,7 @@ def _meta(source: Source, cleaned: Cleaned, chapter: Chapter) -> dict:
         "key": chapter.key,
         "file_name": chapter.file_name,
         "label": chapter.label,
+        "nav_label": chapter.nav_label,
         "words": chapter.words,
         "images": [[i.file_name, i.media_type, i.data.hex()] for i in chapter.images],
         "images_without_alt": chapter.images_without_alt,
@@ -215,6 +216,7 @@ def _from_meta(meta: dict, path: Path) -> tuple[Cleaned, Chapter]:
         key=meta["key"],
         file_name=meta["file_name"],
         label=meta["label"],
+        nav_label=meta["nav_label"],
         volume=tuple(meta["volume"]),
         xhtml=b"",  # the deflated form is what the ZIP needs; inflate() when the text is
         words=meta["words"],

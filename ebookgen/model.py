@@ -126,3 +126,4 @@ class Chapter:
     # images without alt text, raw-HTML tables without header cells. Any of them withdraws
     # the book's conformance claim (a11y.derive).
     accessibility_warnings: tuple[tuple[int | None, str], ...] = ()
+    nav_label: str = ""  # the label as nav-page XHTML (a title in another language has its lang)

@@ -19,7 +19,7 @@ from ebookgen.paths import inside_book
 if TYPE_CHECKING:  # Markdown, lxml and the sanitiser are imported by the Markdown path only
     import markdown
 
-RENDERER_VERSION = "2"  # bump when output for the same input changes (invalidates caches)
+RENDERER_VERSION = "3"  # bump when output for the same input changes (invalidates caches)
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -117,6 +117,21 @@ def heading_html(number: str | None, title: str | None, fallback: str, book_lang
     return prefix + (f": {xml_escape(title)}" if title else "")
 
 
+def nav_label_html(number: str | None, title: str | None, fallback: str, book_language: str,
+                   chapter_language: str | None) -> str:
+    """The TOC label as XHTML for the nav page (written in the book's language): a title in
+    another language carries its own lang, so a screen reader switches voice (WCAG 3.1.2)."""
+    label = chapter_label(number, title, fallback)
+    if not chapter_language or chapter_language == book_language:
+        return xml_escape(label)
+    lang = xml_escape(chapter_language)
+    if number and title:
+        return f'{xml_escape(f"Chapter {number}")}: <span lang="{lang}" xml:lang="{lang}">{xml_escape(title)}</span>'
+    if number:
+        return xml_escape(label)
+    return f'<span lang="{lang}" xml:lang="{lang}">{xml_escape(label)}</span>'
+
+
 def render_text_blocks(blocks: tuple[str, ...]) -> str:
     # Escaped in one pass over the whole chapter (a block holds no newline).
     out = []
@@ -164,6 +179,7 @@ def render(cleaned: Cleaned, settings: RenderSettings, book_root: Path) -> Chapt
         key=key,
         file_name=f"text/{key}.xhtml",
         label=label,
+        nav_label=nav_label_html(cleaned.number, cleaned.title, fallback, settings.language, source.language),
         volume=source.volume,
         # A chapter may declare its own language (Markdown front matter): screen readers
         # switch voice on lang, and hyphenation follows it.

@@ -246,3 +246,15 @@ def test_conformance_claim_names_its_evaluator(tmp_path):
     epub = Epub(one_epub(book))
     assert epub.meta_property("dcterms:conformsTo") == [a11y.CONFORMANCE]
     assert epub.meta_property("a11y:certifiedBy") == [a11y.CERTIFIER]
+
+
+def test_a_title_in_another_language_carries_its_lang_in_the_nav(built):
+    """WCAG 3.1.2: the French chapter's title in the (English) nav is marked French; the
+    words ebookgen adds ('Chapter 3') stay in the book's language."""
+    epub = Epub(built["markdown"])
+    french = next(a for a in epub.nav.iter(f"{{{NS['x']}}}a") if "03-la-lettre" in a.get("href"))
+    spans = [s for s in french.iter(f"{{{NS['x']}}}span") if s.get("lang") == "fr" and s.get(XML_LANG) == "fr"]
+    assert len(spans) == 1 and spans[0].text and spans[0].text.strip()
+    assert not (french.text or "").strip() or "Chapter" in french.text
+    english = [a for a in epub.nav.iter(f"{{{NS['x']}}}a") if "01-arrival" in a.get("href")]
+    assert english and not list(english[0].iter(f"{{{NS['x']}}}span"))
