@@ -41,14 +41,9 @@ DOMAIN = re.compile(
 _QUOTES = "“\"'‘「『"  # a line opening with one of these is dialogue
 
 
-def edge_key(line: str) -> str:
-    """A line's identity for counting: folded, digits as '#', so 'Chapter 12 at X' and
-    'Chapter 13 at X' count as one line."""
-    return edge_key_of_folded(fold(line))
-
-
 def edge_key_of_folded(folded: str) -> str:
-    """edge_key of a line that is already folded."""
+    """A folded line's identity for counting: whitespace collapsed, digits as '#', so
+    'Chapter 12 at X' and 'Chapter 13 at X' count as one line."""
     return _DIGITS.sub("#", key_of_folded(folded))
 
 

@@ -252,6 +252,22 @@ def _strong_obfuscation(original: str, site: Site) -> bool:
     return separators >= max(2, len(site.name) - 3)
 
 
+@dataclass
+class _Scan:
+    """What one chapter's whole-text passes found, line by line."""
+
+    folded_lines: list[str]
+    folded_utf8: bytes
+    byte_starts: list[int]  # of the lines in folded_utf8
+    squashed_lines: list[bytes]
+    hits: dict[int, set]  # line -> rules whose words it holds (prefilter.LineFilter)
+    present: set[str]  # needles and site names anywhere in the chapter (squashed)
+    squashed_hits: dict[int, set[str]]  # line -> those on the line
+    sites_in: dict[int, list[Site]]  # line -> the sites it names
+    domain_lines: set[int]  # lines with a dot and a top-level domain
+    loose_lines: set[int]  # lines with one however spaced or spelt ('dot')
+
+
 class Cleaner:
     """Cleans one chapter at a time with rules compiled once for the book."""
 
@@ -489,16 +505,8 @@ class Cleaner:
 
     # -- the chapter ---------------------------------------------------------------------
 
-    def clean(self, source: Source) -> Cleaned:
-        text = normalise(source.text, source.fmt)
-        lines = text.split("\n")
-        removals: list[Removal] = []
-        candidates: list[Removal] = []
-        keep = [True] * len(lines)
-        out = list(lines)
-        nonempty = [i for i, ln in enumerate(lines) if ln.strip()]
-        edge = set(nonempty[:EDGE_LINES]) | set(nonempty[-EDGE_LINES:])
-
+    def _scan(self, text: str) -> _Scan:
+        """A chapter's few whole-text passes, which tell the per-line steps where to look."""
         folded_text = fold(text)
         folded_lines = folded_text.split("\n")  # fold is one character for one: same offsets
         starts = _line_starts(folded_lines)
@@ -509,20 +517,43 @@ class Cleaner:
         squashed_lines = squashed.split(b"\n")
         present, squashed_hits = self._squashed_hits(squashed, _byte_line_starts(squashed_lines))
         sites_in = {i: [s for s in self.sites if s.canon in words] for i, words in squashed_hits.items()}
+        # Lines worth a closer look for addresses: a dot and a top-level domain, or a dot
+        # (or 'dot') before one however spaced.
+        hinted = _lines_of(ADDRESS_HINT, folded_text, starts)
+        if "dot" in folded_text:
+            hinted |= _lines_of(LOOSE_HINT, folded_text, starts)
+        return _Scan(
+            folded_lines=folded_lines,
+            folded_utf8=folded_utf8,
+            byte_starts=byte_starts,
+            squashed_lines=squashed_lines,
+            hits=hits,
+            present=present,
+            squashed_hits=squashed_hits,
+            sites_in=sites_in,
+            domain_lines={i for i in hinted if DOMAIN_HINT.search(folded_lines[i])},
+            loose_lines={i for i in hinted if LOOSE_HINT.search(folded_lines[i])},
+        )
+
+    def clean(self, source: Source) -> Cleaned:
+        text = normalise(source.text, source.fmt)
+        lines = text.split("\n")
+        removals: list[Removal] = []
+        candidates: list[Removal] = []
+        keep = [True] * len(lines)
+        out = list(lines)
+        nonempty = [i for i, ln in enumerate(lines) if ln.strip()]
+        edge = set(nonempty[:EDGE_LINES]) | set(nonempty[-EDGE_LINES:])
+
+        scan = self._scan(text)
+        folded_lines, hits, present, squashed_hits = scan.folded_lines, scan.hits, scan.present, scan.squashed_hits
+        sites_in, domain_lines, loose_lines = scan.sites_in, scan.domain_lines, scan.loose_lines
         address_rules = [(name, rx, needles) for name, rx, needles in self.rules.address_rules if not needles or not present.isdisjoint(needles)]
         inline_needles = self.rules.inline_needles
         inline_rules = [
             (name, rx) for name, rx in self.rules.inline_rules
             if name not in inline_needles or not present.isdisjoint(inline_needles[name])
         ]
-        # Lines worth a closer look for addresses: a dot and a top-level domain, or a dot
-        # (or 'dot') before one however spaced.
-        hinted = _lines_of(ADDRESS_HINT, folded_text, starts)
-        if "dot" in folded_text:
-            hinted |= _lines_of(LOOSE_HINT, folded_text, starts)
-        domain_lines = {i for i in hinted if DOMAIN_HINT.search(folded_lines[i])}
-        loose_lines = {i for i in hinted if LOOSE_HINT.search(folded_lines[i])}
-
         addresses_anywhere = [(name, rx) for name, rx, needles in address_rules if not needles]
         inline_anywhere = [(n, rx) for n, rx in inline_rules if ("inline", n) in self.line_filter.always or n.startswith("book.yaml")]
 
@@ -549,10 +580,10 @@ class Cleaner:
         step1 = nonempty
         if not (self.rules.keep or self.rules.user_lines) and (always_any is None or marks is not None):
             # A punctuation line squashes to nothing, or holds '|' (which squashes to 'l').
-            look = flagged | edge | {i for i, sq in enumerate(squashed_lines) if not sq}
-            look |= _lines_holding([b"|"], folded_utf8, byte_starts)
+            look = flagged | edge | {i for i, sq in enumerate(scan.squashed_lines) if not sq}
+            look |= _lines_holding([b"|"], scan.folded_utf8, scan.byte_starts)
             if always_any is not None:
-                look |= _lines_holding(self.line_always_marks_utf8, folded_utf8, byte_starts)
+                look |= _lines_holding(self.line_always_marks_utf8, scan.folded_utf8, scan.byte_starts)
             step1 = [i for i in nonempty if i in look]
         for i in step1:
             line = lines[i]
