@@ -602,7 +602,15 @@ class Cleaner:
             rule = next((name for name, rx in self.rules.user_lines if rx.search(line)), None)
             line_hits = hits.get(i, set())
             rule = rule or self._line_rule(key, line_hits, squashed_hits.get(i, set()))
-            if rule is not None and not rule.startswith("book.yaml") and self._story_beside_address(line, sites_in.get(i, []), addresses_for(i)):
+            # (A line naming no site, with no address rule for it and no dot-and-domain, holds
+            # no address: nothing to look for.)
+            line_sites, line_addresses = sites_in.get(i, []), addresses_for(i)
+            if (
+                rule is not None
+                and not rule.startswith("book.yaml")
+                and (line_sites or line_addresses or i in domain_lines)
+                and self._story_beside_address(line, line_sites, line_addresses)
+            ):
                 rule = None  # the address is cut in step 3; the story around it stays
             if rule is None and i in edge and self.rules.edge_rules:
                 rule = self._edge_rule(line, key, line_hits)
