@@ -44,7 +44,8 @@ def test_built_in_rules_mostly_get_words():
 
 
 @pytest.mark.parametrize("name,pattern", GENERABLE, ids=[n for n, _ in GENERABLE])
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+# derandomize: the same examples every run
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_every_string_a_rule_matches_holds_one_of_its_words(name, pattern, data):
     words = prefilter.required_literals(pattern)
@@ -54,10 +55,10 @@ def test_every_string_a_rule_matches_holds_one_of_its_words(name, pattern, data)
         text = data.draw(st.from_regex(re.compile(pattern, re.IGNORECASE), fullmatch=True))
     except Exception:  # a construct Hypothesis cannot generate from (lookbehinds ...)
         pytest.skip("Hypothesis cannot generate strings for this pattern")
-    key = key_of_folded(fold(text))
-    if not re.fullmatch(pattern, key, re.IGNORECASE):
-        return  # folding changed what matches; the cleaner only ever sees folded keys
-    assert any(w in key for w in words), (text, words)
+    # Folding is one character for one, and folds a character and its lower case alike: a
+    # word the pattern matched (case ignored) is in the folded text. No regex is run here.
+    folded = fold(text)
+    assert any(w in folded for w in words), (text, words)
 
 
 def test_every_example_junk_line_is_flagged_for_the_rule_that_removes_it():
