@@ -511,11 +511,11 @@ class Cleaner:
         folded_lines = folded_text.split("\n")  # fold is one character for one: same offsets
         starts = _line_starts(folded_lines)
         folded_utf8 = folded_text.encode("utf-8", "surrogatepass")
-        byte_starts = _byte_line_starts(folded_utf8.split(b"\n"))
+        byte_starts = _line_starts(folded_utf8.split(b"\n"))
         hits = self.line_filter.candidates(folded_utf8, byte_starts)
         squashed = squash_utf8(folded_utf8, keep_lines=True)
         squashed_lines = squashed.split(b"\n")
-        present, squashed_hits = self._squashed_hits(squashed, _byte_line_starts(squashed_lines))
+        present, squashed_hits = self._squashed_hits(squashed, _line_starts(squashed_lines))
         sites_in = {i: [s for s in self.sites if s.canon in words] for i, words in squashed_hits.items()}
         # Lines worth a closer look for addresses: a dot and a top-level domain, or a dot
         # (or 'dot') before one however spaced.
@@ -718,8 +718,9 @@ class Cleaner:
         )
 
 
-def _line_starts(lines: list[str]) -> list[int]:
-    """Offset of each line's first character in the text the lines were split from."""
+def _line_starts(lines: list[str] | list[bytes]) -> list[int]:
+    """Offset of each line's first character (or byte) in the text (or bytes) the lines
+    were split from at the newline."""
     return list(itertools.accumulate((len(ln) + 1 for ln in lines[:-1]), initial=0))
 
 
@@ -741,11 +742,6 @@ def _lines_holding(needles: list[bytes], raw: bytes, starts: list[int]) -> set[i
             found.add(bisect.bisect_right(starts, pos) - 1)
             pos = raw.find(needle, pos + 1)
     return found
-
-
-def _byte_line_starts(lines: list[bytes]) -> list[int]:
-    """Offset of each line's first byte in the bytes the lines were split from at b'\\n'."""
-    return list(itertools.accumulate((len(ln) + 1 for ln in lines[:-1]), initial=0))
 
 
 def _lines_of(pattern: re.Pattern, text: str | bytes, starts: list[int]) -> set[int]:
