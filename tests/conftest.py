@@ -15,17 +15,27 @@ from posixpath import dirname, join, normpath
 import pytest
 from lxml import etree
 
+from ebookgen.commands.check import NS as CHECK_NAMESPACES
+
 REPO = Path(__file__).resolve().parents[1]
 BOOKS = Path(__file__).parent / "books"
 SHARED = REPO.parent / "shared"
-NS = {
-    "c": "urn:oasis:names:tc:opendocument:xmlns:container",
-    "opf": "http://www.idpf.org/2007/opf",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "x": "http://www.w3.org/1999/xhtml",
-    "ep": "http://www.idpf.org/2007/ops",
-    "ncx": "http://www.daisy.org/z3986/2005/ncx/",
-}
+NS = CHECK_NAMESPACES  # the EPUB namespaces, as `ebookgen check` reads them
+# Plain story lines, for chapters the tests dirty with one junk line at a time.
+STORY = [
+    "Shen Yao swept the courtyard twice before the sun rose over the east cliff.",
+    "The elder watched him from the window and said nothing at all.",
+    "By noon the rumours had reached even the kitchen staff.",
+    "Xu Lan laughed at the broom in his hands, then offered him a bun.",
+    "The pill furnace hissed in the corner like an old cat.",
+    "Somewhere above the pavilion, thunder rolled across a cloudless sky.",
+    "It took four tries before the formation finally hummed to life.",
+    "Nobody at the mission board had expected him to survive the first week.",
+    "He counted the spirit stones twice and still came up short.",
+    "The wind carried the smell of pine resin and iron.",
+    "Three disciples in grey robes were already waiting at the gate.",
+    "Whatever the System wanted, it wanted it before sunset.",
+]
 
 
 def write_book(root: Path, chapters: dict[str, str | bytes], yaml: str | None = None) -> Path:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import STORY as STORY_LINES
 from conftest import Epub, one_epub, run_cli, write_book
 
 from ebookgen.boilerplate import Boilerplate, detect, signature
@@ -16,16 +17,7 @@ from ebookgen.model import SCENE_BREAK, CleanOptions, Source
 from ebookgen.rulesets import compile_rules
 
 RULES = compile_rules(CleanOptions())
-STORY = [
-    "Shen Yao swept the courtyard twice before the sun rose over the east cliff.",
-    "The elder watched him from the window and said nothing at all.",
-    "By noon the rumours had reached even the kitchen staff.",
-    "Xu Lan laughed at the broom in his hands, then offered him a bun.",
-    "The pill furnace hissed in the corner like an old cat.",
-    "Somewhere above the pavilion, thunder rolled across a cloudless sky.",
-    "It took four tries before the formation finally hummed to life.",
-    "Nobody at the mission board had expected him to survive the first week.",
-]
+STORY = STORY_LINES[:8]
 
 
 def clean(text: str, title: str = "Test Book", name: str = "Chapter 1.txt", fmt: str = "txt", boiler=None):
@@ -332,8 +324,6 @@ def test_clean_command_lists_every_removal_with_its_rule_and_a_summary(tmp_path)
 
 def test_user_remove_lines_are_searched_like_grep(tmp_path):
     """`remove_lines: ['^JUNK']` removes 'JUNK and more' without needing '.*$'."""
-    from conftest import Epub, one_epub, run_cli, write_book
-
     yaml = "title: X\nlanguage: en\nclean:\n  remove_lines: ['^JUNK']\n"
     text = "Chapter 1: One\nJUNK and more junk\nHe saw JUNK on the road and walked on.\n"
     book = write_book(tmp_path, {"Chapter 1.txt": text}, yaml)

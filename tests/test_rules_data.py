@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BOOKS
+from conftest import BOOKS, STORY
 
 from ebookgen.boilerplate import Boilerplate
 from ebookgen.clean import BookContext, Cleaner
@@ -21,20 +21,6 @@ from ebookgen.rulesets import builtin_rule_sets, compile_rules
 from ebookgen.textshapes import is_scene_break
 
 RULES = compile_rules(CleanOptions())
-STORY = [
-    "Shen Yao swept the courtyard twice before the sun rose over the east cliff.",
-    "The elder watched him from the window and said nothing at all.",
-    "By noon the rumours had reached even the kitchen staff.",
-    "Xu Lan laughed at the broom in his hands, then offered him a bun.",
-    "The pill furnace hissed in the corner like an old cat.",
-    "Somewhere above the pavilion, thunder rolled across a cloudless sky.",
-    "It took four tries before the formation finally hummed to life.",
-    "Nobody at the mission board had expected him to survive the first week.",
-    "He counted the spirit stones twice and still came up short.",
-    "The wind carried the smell of pine resin and iron.",
-    "Three disciples in grey robes were already waiting at the gate.",
-    "Whatever the System wanted, it wanted it before sunset.",
-]
 
 
 def rule_files() -> list[tuple[str, dict]]:
