@@ -409,15 +409,19 @@ def build(
     cache = Cache.load(cache_dir)
     if digests is None and (cache.signatures or not book.clean.detect_boilerplate):
         digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
-    rules = compile_rules(book.clean)
+    compiled: list[Rules] = []
+
+    def compile_meanwhile() -> None:
+        compiled.append(compile_rules(book.clean))
 
     # 1. Book-level boilerplate detection, from per-chapter signatures (cached by content).
+    # The rules are compiled while the workers read the chapters.
     boiler = Boilerplate()
     sigs: list[ChapterSignature] = []
     if book.clean.detect_boilerplate:
         missing = list(range(len(paths))) if digests is None else [i for i, d in enumerate(digests) if cache.signature(d) is None]
         _WORKER.update(paths=paths, folder=folder)  # forked workers inherit these: jobs are indexes
-        found = dict(zip(missing, _map(_signature_of, missing, workers), strict=True))
+        found = dict(zip(missing, _map(_signature_of, missing, workers, compile_meanwhile), strict=True))
         for digest, sig, line in found.values():
             cache.put_signature(digest, sig, line)
         if digests is None:
@@ -425,6 +429,7 @@ def build(
         sigs = [_sig_from_dict(cache.signature(d)) for d in digests]
         boiler = detect(sigs)
     content = content or _content(book, paths, digests, out)
+    rules = compiled[0] if compiled else compile_rules(book.clean)
 
     # 2. Per chapter: from the cache, or cleaned and rendered now.
     _WORKER.update(book=book, cleaner=Cleaner(rules, BookContext(book.title, boiler)), paths=paths, folder=folder)

@@ -36,6 +36,7 @@ from ebookgen.textshapes import (
     STRONG_PROMO,
     is_scene_break,
     promo_share,
+    unusual_characters,
 )
 
 # Characters XML 1.0 forbids (C0 controls but tab and newline, lone surrogates, U+FFFE/F).
@@ -97,17 +98,6 @@ class BookContext:
 def _entity(m: re.Match) -> str:
     decoded = html.unescape(m.group(0))
     return decoded if decoded != m.group(0) else m.group(0)
-
-
-_PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\n\t"
-
-
-def unusual_characters(text: str) -> set[str]:
-    """The distinct characters of `text` other than printable ASCII, newline and tab. Found
-    at C speed (on the UTF-8 bytes, with the plain ones deleted): one look at this small set
-    tells whether a chapter needs any of normalise()'s whole-text passes."""
-    rest = text.encode("utf-8", "surrogatepass").translate(None, _PLAIN_BYTES)
-    return set(rest.decode("utf-8", "surrogatepass")) if rest else set()
 
 
 def normalise(text: str, fmt: str = "txt") -> str:

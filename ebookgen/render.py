@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from ebookgen.errors import BookError
 from ebookgen.model import SCENE_BREAK, Chapter, Cleaned, Image
 from ebookgen.paths import inside_book
+from ebookgen.textshapes import unusual_characters
 
 if TYPE_CHECKING:  # Markdown, lxml and the sanitiser are imported by the Markdown path only
     import markdown
@@ -149,14 +150,16 @@ _NON_CJK_WORD = re.compile(r"[^\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\
 
 
 def words_in(text: str) -> int:
-    """Words for the summary: spaces separate words, and each CJK character counts as one."""
-    if not _CJK.search(text):
-        text = text.strip()
-        # Printable text has no whitespace but the plain space: words are counted, not split.
-        if "  " not in text and text.isprintable():
-            return text.count(" ") + 1 if text else 0
-        return len(text.split())
-    return len(_NON_CJK_WORD.findall(text)) + len(_CJK.findall(text))
+    """Words for the summary: spaces separate words, and each CJK character counts as one.
+    The text's few unusual characters (one C pass) tell whether it holds CJK and whether
+    its only whitespace is the plain space, in which case words are counted, not split."""
+    odd = unusual_characters(text)
+    if odd and _CJK.search("".join(odd)):
+        return len(_NON_CJK_WORD.findall(text)) + len(_CJK.findall(text))
+    text = text.strip()
+    if "  " not in text and "\t" not in text and "\n" not in text and "".join(odd).isprintable():
+        return text.count(" ") + 1 if text else 0
+    return len(text.split())
 
 
 def render(cleaned: Cleaned, settings: RenderSettings, book_root: Path) -> Chapter:

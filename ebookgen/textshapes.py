@@ -1,11 +1,23 @@
 """What a line looks like, independent of any site: a scene break, the words of an
-advertisement. Shared by the cleaner and by boilerplate learning."""
+advertisement, the unusual characters in it. Shared by the cleaner, boilerplate learning
+and the renderer."""
 
 from __future__ import annotations
 
 import re
 
 from ebookgen.fold import fold
+
+_PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\n\t"
+
+
+def unusual_characters(text: str) -> set[str]:
+    """The distinct characters of `text` other than printable ASCII, newline and tab. Found
+    at C speed (on the UTF-8 bytes, with the plain ones deleted): one look at this small set
+    tells whether a chapter needs any of normalise()'s whole-text passes, or holds CJK."""
+    rest = text.encode("utf-8", "surrogatepass").translate(None, _PLAIN_BYTES)
+    return set(rest.decode("utf-8", "surrogatepass")) if rest else set()
+
 
 # A line of only these (and spaces), at least three marks, at most two kinds: a scene break
 # ('* * *', '***', '---', '###', '◇◇◇', '~~~').

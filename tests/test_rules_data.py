@@ -17,7 +17,7 @@ from ebookgen.boilerplate import Boilerplate
 from ebookgen.clean import BookContext, Cleaner
 from ebookgen.fold import line_key
 from ebookgen.model import SCENE_BREAK, CleanOptions, Source
-from ebookgen.rulesets import builtin_rule_sets, compile_rules
+from ebookgen.rulesets import TLD_WORDS, builtin_rule_sets, compile_rules, word_alternation
 from ebookgen.textshapes import is_scene_break
 
 RULES = compile_rules(CleanOptions())
@@ -120,3 +120,14 @@ def test_site_names_are_plain_domains():
     for name, data in FILES:
         for domain in data.get("sites") or ():
             assert re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", domain), f"{name}: {domain!r}"
+
+
+@pytest.mark.parametrize("words", [TLD_WORDS, ["co", "com", "cc"], ["a", "ab", "abc", "b"], ["x"], ["", "a"]])
+def test_word_alternation_matches_exactly_its_words(words):
+    """The factored alternation behind every address pattern: each word, and no other
+    string over the words' letters (prefixes, extensions and mixes are refused)."""
+    rx = re.compile(word_alternation(words))
+    letters = sorted({c for w in words for c in w} | {"z"})
+    others = {a + b for a in letters for b in letters} | {w + c for w in words for c in letters} | {w[:-1] for w in words}
+    for text in set(words) | others:
+        assert bool(rx.fullmatch(text)) == (text in words), text
