@@ -59,8 +59,12 @@ _SPECIAL = re.compile(
 # word not inside another word, then a number (digits, a word, a Roman numeral); '第'; an
 # opening bracket first;
 # or one of the special titles (_SPECIAL is anchored, so matching it is cheap).
+# The lookaheads name the letters a chapter word and a number can start with: most
+# positions of a line fail there, before the long alternations are tried.
 _HEADER_HINT = re.compile(
-    r"(?<![a-z])" + _CHAPTER_WORD + _NUMBER_SIGN + r"(?:\d|[ivxlcdm]|" + _WORD + ")", re.IGNORECASE
+    r"(?=[cepkhrгb])(?<![a-z])" + _CHAPTER_WORD + _NUMBER_SIGN
+    + r"(?=[\divxlcdmotfsen])(?:\d|[ivxlcdm]|" + _WORD + ")",
+    re.IGNORECASE,
 )
 _BRACKETS = "[【(〔"
 # A title that starts like the middle of a sentence is a sentence.

@@ -10,6 +10,7 @@ from conftest import Epub, one_epub, run_cli, write_book
 
 from ebookgen.boilerplate import Boilerplate
 from ebookgen.clean import BookContext, Cleaner
+from ebookgen import headers
 from ebookgen.headers import header_from_filename, parse_header
 from ebookgen.model import CleanOptions, Source
 from ebookgen.rulesets import compile_rules
@@ -169,3 +170,29 @@ def test_a_bare_number_the_file_name_does_not_give_is_story(line, name):
     c = clean(line + "\n" + "\n".join(STORY), name=name)
     assert list(c.blocks)[0] == line
     assert c.number == name.removeprefix("Chapter ").removesuffix(".txt")  # from the file name
+
+
+def _chapter_words() -> list[str]:
+    """Every spelling _CHAPTER_WORD allows, expanded from its source (optional letters and
+    character classes written out)."""
+    import itertools
+    import re
+
+    words = []
+    for alt in headers._CHAPTER_WORD[3:-1].split("|"):
+        alt = alt.replace("\\.", ".")
+        parts = re.findall(r"\[[^]]+\]|.\?|.", alt)
+        choices = [list(p[1:-1]) if p.startswith("[") else ([p[0], ""] if p.endswith("?") else [p]) for p in parts]
+        words += ["".join(c) for c in itertools.product(*choices)]
+    return words
+
+
+def test_header_hint_lets_every_chapter_word_and_number_word_through():
+    """The hint's lookaheads list the first letters of the chapter words and number words:
+    a word they miss would make its headers invisible."""
+    numbers = list(headers._WORD_NUMBERS) + list(headers._TENS) + ["twenty-one", "one hundred and five"]
+    assert len(_chapter_words()) > 20
+    for word in _chapter_words():
+        for number in ["12", "XII", "#3", *numbers]:
+            for text in (f"{word} {number}", f"{word.upper()} {number.upper()}", f"{word.title()} {number.title()}"):
+                assert headers._HEADER_HINT.search(text), text
