@@ -20,11 +20,12 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-COVER_VERSION = "1"  # bump when the drawing changes (the build caches covers by their inputs)
+COVER_VERSION = "2"  # bump when the drawing changes (the build caches covers by their inputs)
 WIDTH, HEIGHT = 1600, 2560
 MARGIN = 150
 LEADING = 1.12
 TEXT = (247, 243, 232)  # warm white
+INK = 255  # full coverage in the drawing (see generated_cover)
 # Dark backgrounds, each >= 10:1 against TEXT; the title's hash picks one.
 PALETTE = (
     (24, 46, 72),  # ink blue
@@ -168,7 +169,7 @@ def _draw_block(draw: ImageDraw.ImageDraw, lines: list[str], font: ImageFont.Fre
     y = top
     for line in lines:
         w = font.getlength(line)
-        draw.text(((WIDTH - w) / 2, y), line, font=font, fill=TEXT)
+        draw.text(((WIDTH - w) / 2, y), line, font=font, fill=INK)
         y += step
     return y - step + ascent + descent
 
@@ -197,21 +198,24 @@ def generated_cover(
     half, an optional volume label under it, the authors at the foot."""
     background = background_for(title)
     assert contrast_ratio(background, TEXT) >= 4.5  # WCAG 2 AA, large and normal text
-    image = Image.new("RGB", (WIDTH, HEIGHT), background)
+    # Drawn as ink coverage (0 = background, INK = text, anti-aliased edges between), then
+    # given a palette of the blends of the two colours: the same picture as drawing in RGB,
+    # and a PNG a tenth the size that encodes ten times faster.
+    image = Image.new("L", (WIDTH, HEIGHT), 0)
     draw = ImageDraw.Draw(image)
     inner = WIDTH - 2 * MARGIN
     rule = (MARGIN + 200, WIDTH - MARGIN - 200)
 
     # Frame: a thin light border keeps the cover's edge visible on white library pages
     # (KDP's cover guidelines suggest a border for light covers; it costs nothing here).
-    draw.rectangle((60, 60, WIDTH - 61, HEIGHT - 61), outline=TEXT, width=4)
+    draw.rectangle((60, 60, WIDTH - 61, HEIGHT - 61), outline=INK, width=4)
 
     top = 300
     label = series_line(series, series_index)
     if label:
         font, lines = fit(label, font_for(label), inner, 2, 72, 40)
         top = _draw_block(draw, lines, font, top, LEADING) + 60
-        draw.line((rule[0], top, rule[1], top), fill=TEXT, width=4)
+        draw.line((rule[0], top, rule[1], top), fill=INK, width=4)
         top += 100
     else:
         top = 480
@@ -230,9 +234,10 @@ def generated_cover(
         font, lines = fit(names, font_for(names), inner, 3, 96, 48)
         height = _block_height(lines, font, LEADING)
         author_top = HEIGHT - 300 - height
-        draw.line((rule[0], author_top - 100, rule[1], author_top - 100), fill=TEXT, width=4)
+        draw.line((rule[0], author_top - 100, rule[1], author_top - 100), fill=INK, width=4)
         _draw_block(draw, lines, font, author_top, LEADING)
 
+    image.putpalette([round(b + (t - b) * ink / INK) for ink in range(256) for b, t in zip(background, TEXT, strict=True)])
     out = io.BytesIO()
     # No pnginfo: Pillow then writes no tIME/tEXt chunks, so no clock in the bytes.
     image.save(out, format="PNG", optimize=False, compress_level=6)  # 9: 2x the time, 3% smaller

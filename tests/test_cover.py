@@ -46,7 +46,7 @@ def test_png_of_ereader_size_without_clock_chunks():
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     image = _image(data)
     assert image.size == (WIDTH, HEIGHT) == (1600, 2560)
-    assert image.mode == "RGB"
+    assert image.mode == "P"  # a palette of the two colours and their blends
     for chunk in (b"tIME", b"tEXt", b"iTXt", b"zTXt"):
         assert chunk not in data, f"{chunk!r} chunk would carry a date or tool name"
     assert len(data) < 1_000_000
