@@ -448,7 +448,6 @@ def build(
         if cache.get(key) is None:
             todo.append(i)
     done = 0
-    results: dict[int, tuple[dict, Deflated]] = {}
     covers: dict[str | None, CoverImage] = {}
 
     def meanwhile() -> None:
@@ -460,21 +459,22 @@ def build(
         if not book.split:
             covers[None] = _cover(book, cache_dir)
 
+    parts: dict[int, tuple[Cleaned, Chapter, Deflated, str]] = {}
+
+    def take(i: int, meta: dict, deflated: Deflated) -> None:
+        parts[i] = (*_from_meta(meta, paths[i]), deflated, meta["body"])
+
     for i, (meta, deflated, cacheable, line) in zip(todo, _map(_process, todo, workers, meanwhile), strict=True):
-        results[i] = (meta, deflated)
+        take(i, meta, deflated)  # here, while the workers go on
         if cacheable:
             cache.put(keys[i], Entry(meta, deflated, line))
         done += 1
         if progress:
             progress(done, len(todo))
-    cleaned, chapters, packed, bodies = [], [], [], []
-    for i, path in enumerate(paths):
-        meta, deflated = results[i] if i in results else (cache.entries[keys[i]].meta, cache.entries[keys[i]].deflated)
-        c, ch = _from_meta(meta, path)
-        cleaned.append(c)
-        chapters.append(ch)
-        packed.append(deflated)
-        bodies.append(meta["body"])
+    for i in range(len(paths)):
+        if i not in parts:
+            take(i, cache.entries[keys[i]].meta, cache.entries[keys[i]].deflated)
+    cleaned, chapters, packed, bodies = (list(column) for column in zip(*(parts[i] for i in range(len(paths))), strict=True))
     chapters, packed = _unique_keys(chapters, packed)
     precompressed = {"EPUB/" + ch.file_name: d for ch, d in zip(chapters, packed, strict=True)}
 
