@@ -208,8 +208,8 @@ def _from_meta(meta: dict, path: Path) -> tuple[Cleaned, Chapter]:
         number=meta["number"],
         title=meta["title"],
         blocks=(),
-        removals=tuple(Removal(*r) for r in meta["removals"]),
-        candidates=tuple(Removal(*r) for r in meta["candidates"]),
+        removals=tuple(map(Removal._make, meta["removals"])),
+        candidates=tuple(map(Removal._make, meta["candidates"])),
         warnings=tuple(meta["warnings"]),
     )
     chapter = Chapter(
