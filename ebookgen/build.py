@@ -312,11 +312,21 @@ def _stamp(book: Book, paths: list[Path], output: Path) -> str:
     return h.hexdigest()
 
 
+def relative_paths(paths: list[Path], folder: Path) -> list[str]:
+    """Each path relative to `folder`, in POSIX form. String slicing where the path starts
+    with the folder (always, for discovered chapters): Path.relative_to costs ~10 us."""
+    prefix = str(folder).rstrip(os.sep) + os.sep
+    return [
+        str(p)[len(prefix):].replace(os.sep, "/") if str(p).startswith(prefix) else p.relative_to(folder).as_posix()
+        for p in paths
+    ]
+
+
 def _content(book: Book, paths: list[Path], digests: list[str], out: Path) -> str:
     """Fingerprint of everything a build reads (chapter texts, book.yaml, cover, CSS)."""
     extra = [p.read_bytes() if p else b"" for p in (book.config_path, book.cover, book.css)]
     return hashlib.sha256(
-        json.dumps([[p.relative_to(book.root).as_posix(), d] for p, d in zip(paths, digests, strict=True)]).encode()
+        json.dumps([[rel, d] for rel, d in zip(relative_paths(paths, book.root), digests, strict=True)]).encode()
         + b"".join(hashlib.sha256(e).digest() for e in extra)
         + f"{__version__}|{out}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode()
     ).hexdigest()
@@ -437,8 +447,7 @@ def build(
     base = _key_base(rules, boiler)
     no_sig = ChapterSignature(frozenset(), frozenset(), frozenset(), ())
     settings_of: dict[tuple, RenderSettings] = {}
-    for i, path in enumerate(paths):
-        rel = path.relative_to(folder).as_posix()
+    for i, (path, rel) in enumerate(zip(paths, relative_paths(paths, folder), strict=True)):
         volume = tuple(rel.split("/")[:-1])
         if volume not in settings_of:
             settings_of[volume] = render_settings(book, Source(path, rel, "", "", "", volume, digests[i]))
