@@ -34,21 +34,25 @@ def error_line(err: BookError) -> str:
 COMMANDS = ("init", "build", "clean", "list", "check", "watch")
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with `only`, just that command's part of it (each command module
+    imports what it needs, and `ebookgen build` need not load the checker's)."""
     p = argparse.ArgumentParser(
         prog="ebookgen",
         description="Turn a folder of chapters into a clean, valid EPUB 3.",
     )
     p.add_argument("--version", action="version", version=f"ebookgen {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         module = importlib.import_module(f"ebookgen.commands.{name}")
         module.add_parser(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = parser()
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    p = parser(command if command in COMMANDS else None)
     args = p.parse_args(argv)
     if not getattr(args, "func", None):
         p.print_help(sys.stderr)

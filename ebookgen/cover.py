@@ -17,8 +17,10 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
+if TYPE_CHECKING:  # Pillow is imported when a cover is drawn: a rebuild reads it from the cache
+    from PIL import ImageDraw, ImageFont
 
 COVER_VERSION = "2"  # bump when the drawing changes (the build caches covers by their inputs)
 WIDTH, HEIGHT = 1600, 2560
@@ -77,6 +79,8 @@ def _font_path(name: str) -> str:
 
 @lru_cache(maxsize=64)
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(path, size)
 
 
@@ -201,6 +205,8 @@ def generated_cover(
     # Drawn as ink coverage (0 = background, INK = text, anti-aliased edges between), then
     # given a palette of the blends of the two colours: the same picture as drawing in RGB,
     # and a PNG a tenth the size that encodes ten times faster.
+    from PIL import Image, ImageDraw
+
     image = Image.new("L", (WIDTH, HEIGHT), 0)
     draw = ImageDraw.Draw(image)
     inner = WIDTH - 2 * MARGIN

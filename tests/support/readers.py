@@ -246,7 +246,10 @@ def ace(epub: Path, outdir: Path) -> dict:
     env["PUPPETEER_SKIP_DOWNLOAD"] = "1"
     outdir = Path(outdir)
     cmd = [ace_cli, "-f", "-o", str(outdir), str(Path(epub).resolve())]
-    proc = _run(cmd, env=env)
+    try:
+        proc = _run(cmd, env=env)
+    except ToolError:  # Chromium failing to start is seen now and then: one more try
+        proc = _run(cmd, env=env)  # (violations never fail the run: they are in the report)
     report = outdir / "report.json"
     if not report.is_file():
         raise ToolError("Ace wrote no report.json\n" + _describe(cmd, proc))
