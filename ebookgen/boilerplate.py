@@ -10,7 +10,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ebookgen.fold import fold, key_of_folded
+from ebookgen.fold import canon_name, fold, key_of_folded
 from ebookgen.headers import parse_header
 from ebookgen.rulesets import TLDS, Site, site_matcher
 from ebookgen.textshapes import is_scene_break, promo_share
@@ -148,7 +148,10 @@ class Boilerplate:
     candidates: list[tuple[str, int]] = field(default_factory=list)  # kept, shown in report
 
 
-def detect(signatures: list[ChapterSignature]) -> Boilerplate:
+def detect(signatures: list[ChapterSignature], known_sites: frozenset[str] = frozenset()) -> Boilerplate:
+    """Learn from every chapter's signature. `known_sites`: the canonical names of the sites
+    the rules already remove (rulesets.Site.canon); they are neither learnt again nor shown
+    as candidates, so a removal is never listed under two rules."""
     n = len(signatures)
     if n < MIN_CHAPTERS:
         return Boilerplate()
@@ -176,8 +179,10 @@ def detect(signatures: list[ChapterSignature]) -> Boilerplate:
             lines.add(k)
         else:
             candidates.append((k, count))
-    dom_edge = Counter(d for s in signatures for d in s.edge_domains)
-    dom_any = Counter(d for s in signatures for d, _ in s.all_domains)
+    named = {d for s in signatures for d in s.edge_domains} | {d for s in signatures for d, _ in s.all_domains}
+    ruled = {d for d in named if canon_name(d) in known_sites}
+    dom_edge = Counter(d for s in signatures for d in s.edge_domains if d not in ruled)
+    dom_any = Counter(d for s in signatures for d, _ in s.all_domains if d not in ruled)
     sites = []
     for name, count in sorted(dom_edge.items()):
         if count >= need and count / dom_any[name] >= MIN_EDGE_SHARE:

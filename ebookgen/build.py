@@ -149,7 +149,7 @@ def prepare(book_dir: Path) -> Prepared:
     sources = [read_source(p, folder) for p in discover(book)]
     boiler = Boilerplate()
     if book.clean.detect_boilerplate:
-        boiler = detect([signature(s.text) for s in sources])
+        boiler = detect([signature(s.text) for s in sources], rules.known_sites)
     cleaner = Cleaner(rules, BookContext(book.title, boiler))
     cleaned = [cleaner.clean(s) for s in sources]
     cleaned = [replace(c, warnings=chapter_warnings(c)) for c in cleaned]
@@ -460,7 +460,7 @@ def build(
         if digests is None:
             digests = [found[i][0] for i in range(len(paths))]
         sigs = [_sig_from_dict(cache.signature(d)) for d in digests]
-        boiler = detect(sigs)
+        boiler = detect(sigs, compiled[0].known_sites)  # (_map runs `meanwhile` in every case)
     content = content or _content(book, paths, digests, out)
     rules = compiled[0] if compiled else compile_rules(book.clean)
 

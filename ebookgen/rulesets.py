@@ -199,6 +199,11 @@ class Rules:
     fingerprint: str
     set_names: tuple[str, ...] = field(default=())
 
+    @property
+    def known_sites(self) -> frozenset[str]:
+        """The canonical names of the sites these rules remove (boilerplate.detect skips them)."""
+        return frozenset(s.canon for s in self.sites)
+
 
 def compile_rules(options: CleanOptions) -> Rules:
     sets = builtin_rule_sets()

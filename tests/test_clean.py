@@ -293,6 +293,25 @@ def test_a_novel_site_spliced_across_the_book_is_learnt():
     assert "He bowed and left (1)." in c.blocks
 
 
+
+def test_a_site_the_rules_know_is_not_learnt_again_and_each_removal_is_listed_once(tmp_path):
+    """novelbuddy is in the built-in rules: spliced across the book it is cut by its rule,
+    once, not also learnt (which listed every cut twice, under two rules)."""
+    story = STORY * 2
+    chapters = {
+        f"Chapter {i}.txt": f"Chapter {i}: Day {i}\n" + "\n".join(story[:8])
+        + f"\nHe bowed~www.novelbuddy.com~ and left ({i}).\n" + "\n".join(story[8:]) + "\n"
+        for i in range(1, 7)
+    }
+    book = write_book(tmp_path, chapters)
+    prepared = prepare(book)
+    assert "novelbuddy" not in [s.name for s in prepared.boilerplate.sites]
+    assert "novelbuddy" not in [k for k, _ in prepared.boilerplate.candidates]
+    for i, c in enumerate(prepared.cleaned, 1):
+        assert f"He bowed and left ({i})." in c.blocks
+        cuts = [r for r in c.removals if "novelbuddy" in r.text]
+        assert [r.rule for r in cuts] == ["novelbuddy.site"], cuts
+
 # --- the dry run ----------------------------------------------------------------------------
 
 def test_clean_command_lists_every_removal_with_its_rule_and_a_summary(tmp_path):
