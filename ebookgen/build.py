@@ -174,10 +174,9 @@ def _signature_of(index: int) -> tuple[str, dict, bytes]:
 def _process(index: int) -> tuple[dict, Deflated, bool, bytes]:
     """Clean, render and deflate one chapter. Returns (meta, deflated, cacheable, the
     cache's index line for it: serialised here, on both cores)."""
-    path, folder = _WORKER["paths"][index], _WORKER["folder"]
     book: Book = _WORKER["book"]
     cleaner: Cleaner = _WORKER["cleaner"]
-    source = read_source(path, folder)
+    source = read_source(_WORKER["paths"][index], _WORKER["folder"], _WORKER["rels"][index], _WORKER["digests"][index])
     cleaned = cleaner.clean(source)
     cleaned = replace(cleaned, warnings=chapter_warnings(cleaned))
     chapter = render(cleaned, render_settings(book, source), book.root)
@@ -465,12 +464,13 @@ def build(
     rules = compiled[0] if compiled else compile_rules(book.clean)
 
     # 2. Per chapter: from the cache, or cleaned and rendered now.
-    _WORKER.update(book=book, cleaner=Cleaner(rules, BookContext(book.title, boiler)), paths=paths, folder=folder)
+    rels = relative_paths(paths, folder)
+    _WORKER.update(book=book, cleaner=Cleaner(rules, BookContext(book.title, boiler)), paths=paths, folder=folder, rels=rels, digests=digests)
     keys, todo = [], []
     base = _key_base(rules, boiler)
     no_sig = ChapterSignature(frozenset(), frozenset(), frozenset(), ())
     settings_of: dict[tuple, RenderSettings] = {}
-    for i, (path, rel) in enumerate(zip(paths, relative_paths(paths, folder), strict=True)):
+    for i, (path, rel) in enumerate(zip(paths, rels, strict=True)):
         volume = tuple(rel.split("/")[:-1])
         if volume not in settings_of:
             settings_of[volume] = render_settings(book, Source(path, rel, "", "", "", volume, digests[i]))

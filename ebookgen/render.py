@@ -154,8 +154,15 @@ def words_in(text: str) -> int:
     The text's few unusual characters (one C pass) tell whether it holds CJK and whether
     its only whitespace is the plain space, in which case words are counted, not split."""
     odd = unusual_characters(text)
-    if odd and _CJK.search("".join(odd)):
+    cjk = [ch for ch in odd if _CJK.match(ch)] if odd else []
+    if len(cjk) > 32:  # a CJK text: one regex pass
         return len(_NON_CJK_WORD.findall(text)) + len(_CJK.findall(text))
+    if cjk:  # a few CJK characters in other text: each is a word, and separates words
+        words = 0
+        for ch in cjk:
+            words += text.count(ch)
+            text = text.replace(ch, " ")
+        return words + len(text.split())
     text = text.strip()
     if "  " not in text and "\t" not in text and "\n" not in text and "".join(odd).isprintable():
         return text.count(" ") + 1 if text else 0

@@ -308,11 +308,14 @@ def front_matter(text: str, path: Path) -> tuple[str, str | None]:
     return "\n" * m.group(0).count("\n") + text[m.end():], language
 
 
-def read_source(path: Path, chapters_dir: Path) -> Source:
-    try:
-        rel = path.relative_to(chapters_dir).as_posix()
-    except ValueError:
-        rel = path.name
+def read_source(path: Path, chapters_dir: Path, rel: str | None = None, digest: str | None = None) -> Source:
+    """A chapter file read and decoded. `rel` and `digest` when the caller knows them already
+    (a build's workers: the first pass hashed every file)."""
+    if rel is None:
+        try:
+            rel = path.relative_to(chapters_dir).as_posix()
+        except ValueError:
+            rel = path.name
     _check_size(path)
     try:
         raw = path.read_bytes()
@@ -331,7 +334,7 @@ def read_source(path: Path, chapters_dir: Path) -> Source:
         encoding=encoding,
         fmt=fmt,
         volume=tuple(parts[:-1]),
-        digest=hashlib.sha256(raw).hexdigest(),
+        digest=digest or hashlib.sha256(raw).hexdigest(),
         language=language,
     )
 

@@ -199,3 +199,23 @@ def test_chapter_language_from_front_matter(tmp_path):
 def test_chapter_in_the_book_language_has_a_plain_heading(tmp_path):
     root = xhtml(render_md(tmp_path, "Hello.\n"))
     assert root.get("lang") == "en" and find(root, "h1")[0].find("x:span", NS) is None
+
+
+_CJK_CHAR = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+
+
+@pytest.mark.parametrize("text", [
+    "", "  ", "Seven words are in this line here.", "two  spaces\tand a tab",
+    "他说 hello 世界", "第12章 The Gate", "no\u00a0break\u3000ideographic space",
+    "".join(chr(0x4E00 + i) for i in range(40)) + " and then some words",
+    "mixed中文words and 한국어 text", "\u200bzero\u200bwidth",
+])
+def test_words_are_counted_as_the_definition_says(text):
+    """The summary's word count (its fast paths included): runs of non-space, non-CJK
+    characters, plus one per CJK character."""
+    import re
+
+    from ebookgen.render import words_in
+
+    expected = len(re.findall(rf"[^\s{_CJK_CHAR}]+", text)) + len(re.findall(rf"[{_CJK_CHAR}]", text))
+    assert words_in(text) == expected
