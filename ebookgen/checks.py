@@ -11,10 +11,14 @@ from ebookgen.model import Cleaned
 MAX_LISTED = 20
 
 
-def _as_int(number: str | None) -> int | None:
-    if number is None or not re.fullmatch(r"\d+", number):
+def chapter_span(number: str | None) -> tuple[int, int] | None:
+    """The whole chapter numbers a header covers: '12' -> (12, 12); a range '12-13' ->
+    (12, 13); a part '12-2' -> (12, 12). None for '12.5' and no number (no gap check)."""
+    m = re.fullmatch(r"(\d+)(?:-(\d+))?", number or "")
+    if m is None:
         return None
-    return int(number)
+    first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+    return (first, last) if last > first else (first, first)
 
 
 def numbering_warnings(cleaned: list[Cleaned]) -> list[str]:
@@ -30,14 +34,15 @@ def numbering_warnings(cleaned: list[Cleaned]) -> list[str]:
     previous: dict[tuple, tuple[int, str]] = {}
     gaps = []
     for c in cleaned:
-        n = _as_int(c.number)
-        if n is None:
+        span = chapter_span(c.number)
+        if span is None:
             continue
+        first, n = span
         last = previous.get(c.source.volume)
-        if last is not None and n > last[0] + 1:
+        if last is not None and first > last[0] + 1:
             missing = (
-                f"chapter {last[0] + 1} is missing" if n == last[0] + 2
-                else f"chapters {last[0] + 1}-{n - 1} are missing"
+                f"chapter {last[0] + 1} is missing" if first == last[0] + 2
+                else f"chapters {last[0] + 1}-{first - 1} are missing"
             )
             gaps.append(f"{missing} (between {last[1]} and {c.source.rel})")
         if last is None or n > last[0]:

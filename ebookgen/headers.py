@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ebookgen.sources import cjk_number
 
-_NUM = r"(?P<num>\d+(?:\.\d+)?)"
+_NUM = r"(?P<num>\d+(?:\.\d+)?(?:-\d+)?)"  # 12, 12.5, and 12-2 (a part, or chapters 12-13)
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -34,7 +34,9 @@ _CHAPTER_WORD = (
     r"|chapitre|cap[ií]tulo|capitolo|kapitel|hoofdstuk|rozdzia[łl]|глава|chương|bölüm)"
 )
 _VOLUME = r"(?:(?:volume|vol\.?|book)\s*(?P<vol>\d+|[ivxlc]+)\s*[,:\-–—.]?\s*)"
-_SEP = r"\s*(?:[:\-–—.|/]+|\s)\s*"
+# What separates a chapter number from its title: 'Chapter 12: The Gate', '- ', '| ', '/ ', a
+# full-width colon, and the decorations some sites use ('12 ~ The Gate', '12 » ', '12 • ').
+_SEP_CHARS = ":\\-–—.|/：~»•·>="
 _NUMBER_SIGN = r"\s*(?:(?:#|no\.|n[º°]\.?)\s*)?"  # 'Chapter #12', 'Chapter No. 12'
 # "[prefix -] [Volume 2] Chapter 12[.5] [sep] [title]"
 _HEADER = re.compile(
@@ -87,8 +89,8 @@ def _clean_title(text: str) -> str:
     """Separators trimmed. Quotes or brackets around the whole title stay: they may be part
     of it ('“Run!”', '(1/2)'), and a reader sees them in the source too."""
     text = text.strip()
-    text = re.sub(r"^[\s:\-–—.|/]+", "", text)
-    text = re.sub(r"[\s\-–—|:]+$", "", text)
+    text = re.sub(rf"^[\s,{_SEP_CHARS}]+", "", text)
+    text = re.sub(r"[\s\-–—|:：~=]+$", "", text)
     return text
 
 
@@ -115,6 +117,8 @@ def roman_number(text: str) -> int:
 
 
 def _normal_number(num: str) -> str:
+    if "-" in num:  # '012-02' -> '12-2'
+        return "-".join(_normal_number(part) for part in num.split("-"))
     if "." in num:
         whole, frac = num.split(".", 1)
         return f"{int(whole)}.{frac}"
@@ -170,7 +174,7 @@ def parse_header(line: str, book_title: str = "") -> Header | None:
                 return None
             number = str(roman_number(roman))
         stripped = rest.strip()
-        has_sep = bool(re.match(r"\s*[:\-–—.|/]", rest)) and not re.match(r"\.\d", rest)
+        has_sep = bool(re.match(rf"\s*[{_SEP_CHARS}]", rest)) and not re.match(r"\.\d", rest)
         title = _clean_title(rest)
         if title:
             if not has_sep:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Epub, one_epub, run_cli, write_book
+from conftest import STORY, Epub, one_epub, run_cli, write_book
 
+from ebookgen import headers
 from ebookgen.boilerplate import Boilerplate
 from ebookgen.clean import BookContext, Cleaner
-from ebookgen import headers
 from ebookgen.headers import header_from_filename, parse_header
 from ebookgen.model import CleanOptions, Source
 from ebookgen.rulesets import compile_rules
@@ -68,6 +68,18 @@ def clean(text: str, title: str = "Test Book", name: str = "notes.txt", fmt: str
         ("Capítulo 12 - El fin", "12", "El fin"),
         ("Kapitel 4: Der Turm", "4", "Der Turm"),
         ("Глава 5. Башня", "5", "Башня"),
+        # separators some sites use, and numbered parts and ranges
+        ("Chapter 12：The Gate", "12", "The Gate"),
+        ("Chapter 12 ~ The Gate", "12", "The Gate"),
+        ("Chapter 12 ~Interlude~", "12", "Interlude"),
+        ("Chapter 12 » The Gate", "12", "The Gate"),
+        ("Chapter 12 • The Gate", "12", "The Gate"),
+        ("Chapter 12 =The Gate=", "12", "The Gate"),
+        ("Chapter 12, The Gate", "12", "The Gate"),
+        ("Chapter 12-2", "12-2", None),
+        ("Chapter 12-2: The Gate", "12-2", "The Gate"),
+        ("Chapter 012-02 - The Gate", "12-2", "The Gate"),
+        ("Chapter 12-13: Two in One", "12-13", "Two in One"),
     ],
 )
 def test_header_forms(line, number, title):
@@ -88,6 +100,7 @@ def test_header_forms(line, number, title):
         "“Chapter 7 of the sect rules forbids this,” Elder Qin said.",
         "He read chapter 12 twice before dawn.",
         "Chapitre 3 de la loi interdit cela.",
+        "Chapter 3, the last one, was missing.",
     ],
 )
 def test_story_lines_that_start_like_headers_are_not_headers(line):
@@ -196,3 +209,21 @@ def test_header_hint_lets_every_chapter_word_and_number_word_through():
         for number in ["12", "XII", "#3", *numbers]:
             for text in (f"{word} {number}", f"{word.upper()} {number.upper()}", f"{word.title()} {number.title()}"):
                 assert headers._HEADER_HINT.search(text), text
+
+
+def test_parts_and_ranges_of_chapters_are_neither_gaps_nor_duplicates(tmp_path):
+    """'Chapter 12-1', 'Chapter 12-2' are parts of 12; 'Chapter 13-14' covers both: the
+    build warns about none of them, and still about a real gap after them."""
+    names = ["Chapter 11", "Chapter 12-1", "Chapter 12-2", "Chapter 13-14", "Chapter 15", "Chapter 17"]
+    book = write_book(tmp_path / "b", {f"{n}.txt": f"{n}: Title\n\n{STORY} ({n})\n" for n in names})
+    result = run_cli("build", str(book))
+    assert result.code == 0, result.err
+    assert "chapter 16 is missing" in result.err
+    assert "appears" not in result.err and "chapters 1" not in result.err and "chapter 13" not in result.err
+    listing = run_cli("list", str(book))
+    assert "gap: chapter 16 missing" in listing.out
+    assert listing.out.count("gap:") == 1 and "duplicate" not in listing.out
+    epub = Epub(one_epub(book))
+    assert "Chapter 12-2: Title" in [label for label, _ in epub.toc()]
+    checked = run_cli("check", str(one_epub(book)))
+    assert "chapter 16" in checked.out and "twice" not in checked.out

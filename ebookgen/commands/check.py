@@ -22,6 +22,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from ebookgen.checks import chapter_span
 from ebookgen.cli import shown
 from ebookgen.errors import BookError
 
@@ -193,7 +194,7 @@ class OpenedEpub:
         return out
 
 
-_NUMBER = re.compile(r"(?:chapter|chap\.?|ch\.?|episode|第)\s*(\d+)(?![\d.])", re.IGNORECASE)
+_NUMBER = re.compile(r"(?:chapter|chap\.?|ch\.?|episode|第)\s*(\d+(?:-\d+)?)(?![\d.])", re.IGNORECASE)
 
 
 def epub_chapter_checks(book: OpenedEpub) -> Findings:
@@ -203,7 +204,7 @@ def epub_chapter_checks(book: OpenedEpub) -> Findings:
     if not toc:
         f.problems.append("the table of contents is empty")
     last: int | None = None
-    seen: dict[int, str] = {}
+    seen: dict[str, str] = {}
     for i, (label, _) in enumerate(toc, 1):
         if not label:
             f.problems.append(f"TOC entry {i} has no title")
@@ -212,14 +213,15 @@ def epub_chapter_checks(book: OpenedEpub) -> Findings:
         if not m:
             last = None if label.lower().startswith(("volume", "part", "book")) else last
             continue
-        n = int(m.group(1))
-        if n in seen:
-            f.problems.append(f"chapter {n} twice in the TOC: {seen[n]!r} and {label!r}")
-        seen[n] = label
-        if last is not None and n > last + 1:
-            missing = f"chapter {last + 1}" if n == last + 2 else f"chapters {last + 1}-{n - 1}"
+        number = m.group(1)
+        if number in seen:
+            f.problems.append(f"chapter {number} twice in the TOC: {seen[number]!r} and {label!r}")
+        seen[number] = label
+        first, n = chapter_span(number) or (0, 0)  # '12-13' covers 12 and 13; '12-2' is a part of 12
+        if last is not None and first > last + 1:
+            missing = f"chapter {last + 1}" if first == last + 2 else f"chapters {last + 1}-{first - 1}"
             f.problems.append(f"gap: {missing} missing before {label!r}")
-        if last is not None and n < last:
+        if last is not None and first < last:
             f.problems.append(f"out of order: {label!r} comes after chapter {last}")
         last = n if last is None else max(n, last)
     nav = book.item_with("nav")

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ebookgen.checks import chapter_span
 from ebookgen.model import SCENE_BREAK, Cleaned
 
 UTF8 = ("utf-8", "utf-8-sig", "ascii")
@@ -37,10 +38,6 @@ class Row:
     warnings: list[str] = field(default_factory=list)
 
 
-def _int(number: str | None) -> int | None:
-    return int(number) if number is not None and re.fullmatch(r"\d+", number) else None
-
-
 def chapter_rows(cleaned: list[Cleaned]) -> list[Row]:
     """One row per chapter, in reading order, each with its own warnings."""
     from ebookgen.render import chapter_label, words_in
@@ -62,13 +59,14 @@ def chapter_rows(cleaned: list[Cleaned]) -> list[Row]:
             source=src.rel,
             encoding=src.encoding,
         )
-        n = _int(c.number)
-        if n is not None:
+        span = chapter_span(c.number)
+        if span is not None:
+            first, n = span
             previous = last.get(src.volume)
-            if previous is not None and n > previous + 1:
-                gap = f"{previous + 1}" if n == previous + 2 else f"{previous + 1}-{n - 1}"
+            if previous is not None and first > previous + 1:
+                gap = f"{previous + 1}" if first == previous + 2 else f"{previous + 1}-{first - 1}"
                 row.warnings.append(f"gap: chapter {gap} missing before it")
-            if previous is not None and n < previous:
+            if previous is not None and first < previous:
                 row.warnings.append(f"out of order: comes after chapter {previous}")
             last[src.volume] = max(n, previous or n)
         if c.number is not None and numbers[(src.volume, c.number)] > 1:
