@@ -453,12 +453,13 @@ def build(
     if book.clean.detect_boilerplate:
         missing = list(range(len(paths))) if digests is None else [i for i, d in enumerate(digests) if cache.signature(d) is None]
         _WORKER.update(paths=paths, folder=folder)  # forked workers inherit these: jobs are indexes
-        found = dict(zip(missing, _map(_signature_of, missing, workers, compile_meanwhile), strict=True))
-        for digest, sig, line in found.values():
-            cache.put_signature(digest, sig, line)
+        found: dict[int, tuple[str, ChapterSignature]] = {}
+        for i, (digest, sig, line) in zip(missing, _map(_signature_of, missing, workers, compile_meanwhile), strict=True):
+            cache.put_signature(digest, sig, line)  # (here, while the workers go on)
+            found[i] = (digest, _sig_from_dict(sig))
         if digests is None:
             digests = [found[i][0] for i in range(len(paths))]
-        sigs = [_sig_from_dict(cache.signature(d)) for d in digests]
+        sigs = [found[i][1] if i in found else _sig_from_dict(cache.signature(d)) for i, d in enumerate(digests)]
         boiler = detect(sigs, compiled[0].known_sites)  # (_map runs `meanwhile` in every case)
     content = content or _content(book, paths, digests, out)
     rules = compiled[0] if compiled else compile_rules(book.clean)
