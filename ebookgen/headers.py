@@ -5,6 +5,7 @@ sentence ('Chapter 3 of the contract stated ...') is story, not a header."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -138,8 +139,10 @@ def _prefix_ok(prefix: str | None, book_title: str) -> bool:
     return bool(re.search(r"[-–—:|]$", p)) and len(p.split()) <= 12
 
 
+@functools.lru_cache(maxsize=16384)
 def parse_header(line: str, book_title: str = "") -> Header | None:
-    """The chapter number and title from a header line, or None if it is not one."""
+    """The chapter number and title from a header line, or None if it is not one.
+    Remembered: the edge lines asked about most are the same site lines in every chapter."""
     text = line.strip().lstrip("#").strip() if line.lstrip().startswith("#") else line.strip()
     emphasis = re.fullmatch(r"(\*{1,3}|_{1,3})(.+?)\1", text)
     if emphasis:  # a Markdown header in bold: **Chapter 12: Title**
