@@ -51,8 +51,9 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = next((a for a in argv if not a.startswith("-")), None)
-    p = parser(command if command in COMMANDS else None)
+    # `ebookgen build ...`: only that command's module is loaded; anything else (--help, a
+    # typo, options first) gets the whole parser and its messages.
+    p = parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args = p.parse_args(argv)
     if not getattr(args, "func", None):
         p.print_help(sys.stderr)

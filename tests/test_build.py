@@ -221,3 +221,20 @@ def test_version_flag():
     result = run_cli("--version")
     assert result.code == 0
     assert result.out.startswith("ebookgen ")
+
+
+def test_build_loads_only_its_own_command_and_a_typo_still_lists_them_all(tmp_path):
+    """`ebookgen build` does not pay for the other commands' imports (the checker's); a
+    mistyped command still gets the full list to choose from."""
+    import subprocess
+    import sys
+
+    book = write_book(tmp_path / "b", {"Chapter 1.txt": "Chapter 1\n\nOnly words here.\n"})
+    probe = (
+        "import sys; from ebookgen.cli import main; code = main(['build', sys.argv[1]]); "
+        "print(code, 'ebookgen.commands.check' in sys.modules, 'ebookgen.commands.init' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(book)], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-3:] == ["0", "False", "False"], out.stdout + out.stderr
+    typo = run_cli("bild", str(book))
+    assert typo.code == 2 and "'build', 'clean', 'list', 'check', 'watch'" in typo.err
