@@ -225,11 +225,12 @@ def numbered_title(line: str, expected: str | None) -> Header | None:
 
 
 def header_from_filename(stem: str) -> Header:
-    """'Chapter 12 - The Test' -> (12, 'The Test'); '00012' -> (12, None); else no number."""
+    """'Chapter 12 - The Test' -> (12, 'The Test'); '00012' -> (12, None); '00012-2' -> (12-2,
+    None), a part, as 'Chapter 12-2' in the text; else no number."""
     h = parse_header(stem)
     if h:
         return h
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:[-–—_.:)]\s*(.*))?", stem)
+    m = re.fullmatch(r"\s*(\d+-\d+)\s*()", stem) or re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:[-–—_.:)]\s*(.*))?", stem)
     if m:
         title = _clean_title(m.group(2) or "")
         return Header(_normal_number(m.group(1)), title or None)

@@ -159,6 +159,8 @@ def test_header_is_not_taken_from_deep_inside_the_story():
 
 def test_number_falls_back_to_the_file_name():
     assert (header_from_filename("00012").number, header_from_filename("Chapter 7 - Dawn").title) == ("12", "Dawn")
+    assert (header_from_filename("00012-2").number, header_from_filename("00012-2").title) == ("12-2", None)
+    assert (header_from_filename("012 - Dawn").number, header_from_filename("012-Dawn").title) == ("12", "Dawn")
     c = clean("Prologue\n" + "\n".join(STORY), name="Chapter 0.txt")
     assert (c.number, c.title) == ("0", "Prologue")
 
