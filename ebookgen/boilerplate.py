@@ -17,7 +17,7 @@ from ebookgen.textshapes import is_scene_break, promo_share
 
 EDGE_LINES = 6  # non-empty lines at each end of a chapter that count as its head or tail
 MIN_CHAPTERS = 3
-MAX_EDGE_WORDS = 30  # clean.MAX_BOILERPLATE_WORDS: longer lines are never learnt boilerplate
+MAX_EDGE_WORDS = 30  # longer lines are story: never learnt, nor removed, as boilerplate
 MIN_SHARE = 0.10  # of all chapters
 MIN_EDGE_SHARE = 0.8  # of a line's occurrences that must be at an edge
 MIN_SPLICED_CHAPTERS = 2
@@ -67,7 +67,7 @@ def line_hash(line: str) -> str:
     return f"{zlib.crc32(line.encode('utf-8', 'surrogatepass')):08x}"
 
 
-def _short(line: str) -> bool:
+def short_enough(line: str) -> bool:
     """At most MAX_EDGE_WORDS words, for a stripped line. Counted without splitting when
     the line's only whitespace is single plain spaces (other whitespace is unprintable)."""
     if len(line) <= 2 * MAX_EDGE_WORDS:  # too short to hold more
@@ -85,7 +85,7 @@ def signature(text: str) -> ChapterSignature:
     any_domain = DOMAIN_HINT.search(folded) is not None
     pairs, edge_domains = set(), set()
     for ln, f in edge_rows:
-        short = _short(ln)
+        short = short_enough(ln)
         with_domain = any_domain and DOMAIN_HINT.search(f) is not None
         # Only lines short enough to be boilerplate are remembered (the cleaner never
         # removes a longer one as such), and lines with an address for their domains.
@@ -99,7 +99,7 @@ def signature(text: str) -> ChapterSignature:
     # Dialogue is never learnt (junk_like), so whether it recurs does not matter.
     # Lines up to 400 characters are hashed without counting words: a longer word count
     # only adds hashes no boilerplate line has.
-    hashes = sorted({line_hash(ln) for ln, _ in rows if ln[0] not in _QUOTES and (len(ln) <= 400 or _short(ln))})
+    hashes = sorted({line_hash(ln) for ln, _ in rows if ln[0] not in _QUOTES and (len(ln) <= 400 or short_enough(ln))})
     return ChapterSignature(
         edge_keys=frozenset(k for _, k in pairs),
         edge_hashes=frozenset((line_hash(raw), key) for raw, key in pairs),

@@ -19,10 +19,10 @@ from ebookgen.boilerplate import (
     DOMAIN,
     DOMAIN_HINT,
     EDGE_LINES,
-    MAX_EDGE_WORDS,
     NOVEL_SITE_WORDS,
     Boilerplate,
     edge_key_of_folded,
+    short_enough,
 )
 from ebookgen.fold import fold, key_of_folded, line_key, squash_utf8
 from ebookgen.headers import Header, header_from_filename, numbered_title, parse_header
@@ -32,7 +32,6 @@ from ebookgen.rulesets import TLDS, Rules, Site
 from ebookgen.textshapes import (
     LEFTOVER_WORDS,
     PROMO,
-    SCENE_BREAK_CHARS,
     STRONG_PROMO,
     is_scene_break,
     promo_share,
@@ -84,7 +83,6 @@ SENTENCE_END = re.compile(r"[.!?。！？…]+[\"”’'»」』)\]]*\s+")
 DIALOGUE_QUOTES = set("“”\"«»「」『』")
 CJK_PROMO = re.compile(r"本站|网址|地址|域名|首发|最新章节|手机版|阅读|记住|笔趣阁|无弹窗")
 MAX_RULE_LINE = 400
-MAX_BOILERPLATE_WORDS = MAX_EDGE_WORDS  # longer lines are story, never learnt boilerplate
 
 
 @dataclass(frozen=True)
@@ -473,7 +471,7 @@ class Cleaner:
             i for i in edge
             if _first_word(folded_lines[i]) in firsts
             and edge_key_of_folded(folded_lines[i]) in learnt
-            and len(lines[i].split()) <= MAX_BOILERPLATE_WORDS
+            and short_enough(lines[i].strip())
             and parse_header(lines[i], self.context.title) is None
         }
         return found if len(found) * 2 < len(nonempty) else set()
@@ -576,11 +574,11 @@ class Cleaner:
                 look |= _lines_holding(self.line_always_marks_utf8, scan.folded_utf8, scan.byte_starts)
             step1 = [i for i in nonempty if i in look]
         for i in step1:
-            line = lines[i]
+            line, key = lines[i], key_of_folded(folded_lines[i])
             if i not in flagged and not (
                 (always_any is not None and (marks is None or any(c in folded_lines[i] for c in marks))
-                 and always_any.fullmatch(key_of_folded(folded_lines[i])))
-                or (i in edge and edge_any is not None and edge_any.fullmatch(key_of_folded(folded_lines[i])))
+                 and always_any.fullmatch(key))
+                or (i in edge and edge_any is not None and edge_any.fullmatch(key))
             ):
                 if JUNK_PUNCT_LINE.fullmatch(line) and not ELLIPSIS_LINE.fullmatch(line):
                     keep[i] = False
@@ -588,7 +586,6 @@ class Cleaner:
                 continue
             if self.rules.keep and self._kept_by_user(line):
                 continue
-            key = key_of_folded(folded_lines[i])
             rule = next((name for name, rx in self.rules.user_lines if rx.search(line)), None)
             line_hits = hits.get(i, set())
             rule = rule or self._line_rule(key, line_hits, squashed_hits.get(i, set()))
@@ -768,7 +765,7 @@ def paragraphs(lines: list[str | None]) -> tuple[str, ...]:
     for g in groups:
         units = [" ".join(g)] if wrapped else g
         for unit in units:
-            if unit[0] in SCENE_BREAK_CHARS and is_scene_break(unit):
+            if is_scene_break(unit):
                 if blocks and blocks[-1] != SCENE_BREAK:
                     blocks.append(SCENE_BREAK)
             else:

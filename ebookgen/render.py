@@ -113,9 +113,7 @@ def heading_html(number: str | None, title: str | None, fallback: str, book_lang
     label = chapter_label(number, title, fallback)
     if not chapter_language or chapter_language == book_language or not number:
         return xml_escape(label)
-    lang = xml_escape(book_language)
-    prefix = f'<span lang="{lang}" xml:lang="{lang}">{xml_escape(f"Chapter {number}")}</span>'
-    return prefix + (f": {xml_escape(title)}" if title else "")
+    return _in_language(f"Chapter {number}", book_language) + (f": {xml_escape(title)}" if title else "")
 
 
 def nav_label_html(number: str | None, title: str | None, fallback: str, book_language: str,
@@ -125,12 +123,17 @@ def nav_label_html(number: str | None, title: str | None, fallback: str, book_la
     label = chapter_label(number, title, fallback)
     if not chapter_language or chapter_language == book_language:
         return xml_escape(label)
-    lang = xml_escape(chapter_language)
     if number and title:
-        return f'{xml_escape(f"Chapter {number}")}: <span lang="{lang}" xml:lang="{lang}">{xml_escape(title)}</span>'
+        return f'{xml_escape(f"Chapter {number}")}: {_in_language(title, chapter_language)}'
     if number:
         return xml_escape(label)
-    return f'<span lang="{lang}" xml:lang="{lang}">{xml_escape(label)}</span>'
+    return _in_language(label, chapter_language)
+
+
+def _in_language(text: str, language: str) -> str:
+    """Text marked as written in `language` (both attributes: HTML readers and XML ones)."""
+    lang = xml_escape(language)
+    return f'<span lang="{lang}" xml:lang="{lang}">{xml_escape(text)}</span>'
 
 
 def render_text_blocks(blocks: tuple[str, ...]) -> str:
