@@ -365,7 +365,6 @@ def write_epub(
         "play_order": {"enabled": False},
         "raise_exceptions": True,
     }
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     _prune_stale_temporaries(out_path)
     with atomic_file(out_path, fsync=True) as f:
         _Writer(f, eb, options, precompressed or {}, book.language).write()

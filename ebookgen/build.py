@@ -317,8 +317,7 @@ def _cover(book: Book, cache_dir: Path, volume_label: str | None = None) -> Cove
             raise ValueError
     except (OSError, ValueError):
         data = cover.generated_cover(book.title, book.authors, book.series, book.series_index, volume_label)
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write(cached, data)
+        atomic_write(cached, data)  # (makes the folder)
     return CoverImage(data, "image/png", ".png")
 
 

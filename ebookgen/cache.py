@@ -81,13 +81,15 @@ class Cache:
             parsed = json.loads(b"[" + b",".join(r[4] for r in rows) + b"]")
             for (_, key, start, length, raw), e in zip(rows, parsed, strict=True):
                 start, length = int(start), int(length)
-                if start + length > len(blobs):
+                if start + length > len(blobs) or not isinstance(e["meta"], dict):
                     return cls(folder)
                 deflated = Deflated(int(e["crc"]), int(e["size"]), blobs[start : start + length])
-                cache.entries[key.decode()] = Entry(dict(e["meta"]), deflated, raw)
+                cache.entries[key.decode()] = Entry(e["meta"], deflated, raw)
             sigs = json.loads(b"[" + b",".join(r[2] for r in sig_rows) + b"]")
             for (_, digest, raw), sig in zip(sig_rows, sigs, strict=True):
-                cache.signatures[digest.decode()] = dict(sig)
+                if not isinstance(sig, dict):
+                    return cls(folder)
+                cache.signatures[digest.decode()] = sig
                 cache.signature_lines[digest.decode()] = raw
         except (OSError, ValueError, KeyError, TypeError):
             return cls(folder)  # missing, corrupt or foreign: start empty
@@ -120,7 +122,6 @@ class Cache:
         sigs = {d: s for d, s in self.signatures.items() if d in live_digests}
         if not self.dirty and len(keep) == len(self.entries) and len(sigs) == len(self.signatures):
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
         # Streamed to disk, blobs first: a 5,000-chapter cache is tens of MB, and building
         # it as one string would double the build's peak memory.
         offset, places, digest = 0, {}, hashlib.sha256()
@@ -154,5 +155,4 @@ def load_state(folder: Path) -> dict | None:
 
 
 def save_state(folder: Path, state: dict) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / STATE, json.dumps({"format": FORMAT, "ebookgen": __version__, **state}).encode())
