@@ -24,8 +24,8 @@ from ebookgen.boilerplate import (
     edge_key_of_folded,
     short_enough,
 )
-from ebookgen.fold import fold, key_of_folded, line_key, squash_utf8
-from ebookgen.headers import Header, header_from_filename, numbered_title, parse_header
+from ebookgen.fold import fold, key_of_folded, line_key, squash, squash_utf8
+from ebookgen.headers import Header, header_from_filename, numbered_title, parse_header, prefixed_header
 from ebookgen.model import SCENE_BREAK, Cleaned, Removal, Source
 from ebookgen.prefilter import LineFilter, required_literals
 from ebookgen.rulesets import TLDS, Rules, Site
@@ -83,6 +83,13 @@ SENTENCE_END = re.compile(r"[.!?。！？…]+[\"”’'»」』)\]]*\s+")
 DIALOGUE_QUOTES = set("“”\"«»「」『』")
 CJK_PROMO = re.compile(r"本站|网址|地址|域名|首发|最新章节|手机版|阅读|记住|笔趣阁|无弹窗")
 MAX_RULE_LINE = 400
+# A page title's tail after a header: 'Chapter 5: Rain | Read Light Novels online for free',
+# 'Chapter 5: Rain - NovelFull'. The part after the last separator goes when it names a site
+# or is a 'read ... online' tagline.
+TITLE_TAIL = re.compile(r"\s+[|\-–—~•·»]\s+(?P<tail>[^|\-–—~•·»]{2,80})$")
+READ_ONLINE_TAGLINE = re.compile(
+    r"\W*(?:read\b.{0,40}\bonline|(?:free|best) (?:web ?|light )?novels? online)\b.{0,30}", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -476,6 +483,20 @@ class Cleaner:
         }
         return found if len(found) * 2 < len(nonempty) else set()
 
+    def _without_site_tail(self, header: Header, i: int, line: str, removals: list[Removal]) -> Header:
+        """The header with a site's name or tagline cut from the end of its title (logged)."""
+        m = TITLE_TAIL.search(header.title or "")
+        if m is None:
+            return header
+        tail = m.group("tail").strip()
+        folded = fold(tail)
+        squashed = squash(folded)
+        names_site = DOMAIN.search(folded) is not None or any(site.canon == squashed for site in self.sites)
+        if not (names_site or READ_ONLINE_TAGLINE.fullmatch(tail)):
+            return header
+        removals.append(Removal(i + 1, tail, "header-site-tail", line.strip()))
+        return Header(header.number, header.title[: m.start()].rstrip() or None, header.volume)
+
     def _drop_repeated_header(self, lines, folded_lines, nonempty, keep, i, header, removals) -> None:
         """The same header again as the first body line (a common scraper artefact)."""
         for j in nonempty:
@@ -613,12 +634,17 @@ class Cleaner:
         header = None
         from_name = header_from_filename(source.path.stem)
         for i in [i for i in nonempty if keep[i]][:3]:
-            header = parse_header(lines[i], self.context.title) or numbered_title(lines[i], from_name.number)
+            header = (
+                parse_header(lines[i], self.context.title)
+                or numbered_title(lines[i], from_name.number)
+                or prefixed_header(lines[i], from_name.number)
+            )
             if header is None and source.fmt == "md" and re.match(r"\s*#\s+\S", lines[i]):
                 header = Header(None, lines[i].strip().lstrip("#").strip())
             if header is not None:
                 keep[i] = False
                 removals.append(Removal(i + 1, lines[i].strip(), "header"))
+                header = self._without_site_tail(header, i, lines[i], removals)
                 self._drop_repeated_header(lines, folded_lines, nonempty, keep, i, header, removals)
                 break
             # Past an address line or a short unknown line ('Translated by X', a tag) the
@@ -626,6 +652,16 @@ class Cleaner:
             words = len(lines[i].split())
             if not DOMAIN.search(fold(lines[i])) and (words > 12 or re.search(r"[.!?…”\"]\s*$", lines[i])):
                 break
+        if header is None:
+            # A header with a site address in it ('Chapter 5: Rain - novelbin.com') was taken
+            # as a junk line in step 1: its number and title are still the chapter's (when the
+            # file name, if it has a number, agrees).
+            for i in nonempty[:EDGE_LINES]:
+                found = None if keep[i] else parse_header(lines[i], self.context.title)
+                if found is not None and found.number is not None and from_name.number in (None, found.number):
+                    header = self._without_site_tail(found, i, lines[i], removals)
+                    self._drop_repeated_header(lines, folded_lines, nonempty, keep, i, header, removals)
+                    break
         if header is None or header.number is None:
             if header is None:
                 header = from_name

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from ebookgen.sources import cjk_number
 
-_NUM = r"(?P<num>\d+(?:\.\d+)?(?:-\d+)?)"  # 12, 12.5, and 12-2 (a part, or chapters 12-13)
+# 12, 12.5, 12-2 (a part, or chapters 12-13), and 1,234 (a thousands separator)
+_NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?(?:-\d+)?)"
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -34,7 +35,7 @@ _CHAPTER_WORD = (
     r"(?:chapter|chapt?\.?|chp\.?|ch\.?|episode|ep\.?|part"
     r"|chapitre|cap[ií]tulo|capitolo|kapitel|hoofdstuk|rozdzia[łl]|глава|chương|bölüm)"
 )
-_VOLUME = r"(?:(?:volume|vol\.?|book)\s*(?P<vol>\d+|[ivxlc]+)\s*[,:\-–—.]?\s*)"
+_VOLUME = r"(?:(?:volume|vol\.?|book|arc)\s*(?P<vol>\d+|[ivxlc]+)\s*[,:\-–—.]?\s*)"
 # What separates a chapter number from its title: 'Chapter 12: The Gate', '- ', '| ', '/ ', a
 # full-width colon, and the decorations some sites use ('12 ~ The Gate', '12 » ', '12 • ').
 _SEP_CHARS = ":\\-–—.|/：~»•·>="
@@ -50,11 +51,12 @@ _HEADER = re.compile(
 # "[Chapter 12] Title", "【Chapter 12】 Title", "(Ch. 12) Title"
 _BRACKETED = re.compile(r"[\[【(〔]\s*(?P<head>[^\]】)〕]{1,60}?)\s*[\]】)〕]\s*(?P<rest>.*)")
 _CJK_HEADER = re.compile(
-    r"(?P<prefix>.{0,60}?\s)??第\s*(?P<num>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)\s*[章回话節节]"
+    r"(?P<prefix>.{0,60}?\s)??(?:第|제)\s*(?P<num>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)\s*[章回话話節节화장]"
     r"(?P<rest>.*)"
 )
 _SPECIAL = re.compile(
-    r"(?P<title>prologue|epilogue|afterword|interlude|side story|extra|author'?s note|preface)"
+    r"(?P<title>prologue|epilogue|afterword|interlude|side story|(?:bonus|extra|special|side) chapter|extra(?=\s*(?:$|\d|[:\-–—.|]))"
+    r"|author'?s note|preface)"
     r"\b(?P<rest>.*)",
     re.IGNORECASE,
 )
@@ -118,6 +120,7 @@ def roman_number(text: str) -> int:
 
 
 def _normal_number(num: str) -> str:
+    num = num.replace(",", "")  # '1,234'
     if "-" in num:  # '012-02' -> '12-2'
         return "-".join(_normal_number(part) for part in num.split("-"))
     if "." in num:
@@ -149,7 +152,7 @@ def parse_header(line: str, book_title: str = "") -> Header | None:
         text = emphasis.group(2).strip()
     if not text or len(text) > 200:
         return None
-    if not (_HEADER_HINT.search(text) or "第" in text or text[0] in _BRACKETS or _SPECIAL.match(text)):
+    if not (_HEADER_HINT.search(text) or "第" in text or "제" in text or text[0] in _BRACKETS or _SPECIAL.match(text)):
         return None
     m = _CJK_HEADER.fullmatch(text)
     if m and _prefix_ok(m.group("prefix"), book_title):
@@ -235,3 +238,25 @@ def header_from_filename(stem: str) -> Header:
         title = _clean_title(m.group(2) or "")
         return Header(_normal_number(m.group(1)), title or None)
     return Header(None, None)
+
+
+_TITLE_CASE_WORD = re.compile(r"(?:[^\w]*[A-Z0-9\u00c0-\u024f][\w'’.-]*|of|the|a|an|in|on|at|to|and|or|for|with|from|by|vs\.?)[,:]?")
+
+
+def prefixed_header(line: str, expected: str | None) -> Header | None:
+    """'Martial Peak Chapter 12: Rain': a header behind a title book.yaml does not know (another
+    edition's name, a series name), taken only when the number is the one the file name gives
+    and the words before it read as a title (Title Case, no sentence punctuation): 'He opened
+    Chapter 12: the forbidden arts' is story."""
+    if expected is None:
+        return None
+    text = line.strip()
+    m = _HEADER.fullmatch(text)
+    prefix = m.group("prefix") if m else None
+    if not prefix or not prefix.strip() or re.search(r"[.!?\"“”‘’]", prefix):
+        return None
+    words = prefix.split()
+    if len(words) > 10 or not all(_TITLE_CASE_WORD.fullmatch(w) for w in words) or not words[0][0].isupper():
+        return None
+    header = parse_header(text[m.end("prefix"):])
+    return header if header is not None and header.number == expected else None

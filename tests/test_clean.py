@@ -84,6 +84,14 @@ def test_address_glued_to_a_word_is_cut_with_its_wrapping():
         "ʀᴇᴀᴅ ᴍᴏʀᴇ ᴀᴛ ɴᴏᴠᴇʟʙɪɴ.ɴᴇᴛ",
         "&nbsp;",
         "Chapter 12 (1/2) end",
+        "Remember the URL in one second: www.biquge.info",
+        "The chapter is not over yet, please click on the next page to continue reading the exciting content!",
+        "(This chapter is over)",
+        "Search the NovelFire.net website on Google to access chapters of novels early and in the highest quality.",
+        "Your gift is the motivation for my creation. Give me more motivation!",
+        "You're reading novel Test Book Chapter 1 online at LightNovelFree.com. Please use the follow button to get notification about the latest chapter next time when you visit LightNovelFree.com.",
+        "Please enable JavaScript to view the comments powered by Disqus.",
+        "Copyright © NovelBuddy",
     ],
 )
 def test_promotional_lines_go_anywhere_in_a_chapter(junk):
@@ -101,6 +109,9 @@ def test_promotional_lines_go_anywhere_in_a_chapter(junk):
         "Join our Discord: discord.gg/abc123",
         "Like this novel? Rate us on novelupdates!",
         "To be continued...",
+        "Become a Patron to read up to 20 chapters ahead!",
+        "Font size: A A A",
+        "Comments (12)",
     ],
 )
 def test_translator_notes_go_at_the_chapter_edges_only(junk):
@@ -150,6 +161,13 @@ def test_translator_notes_go_at_the_chapter_edges_only(junk):
         "He visited www.sect-archive.org every night, hoping for news.",
         "“www.example.org,” he read aloud.",
         "The chapter was stolen from the library, the elder said.",
+        "“Remember the URL in one second,” the hacker joked, typing fast.",
+        "The chapter is not over yet, the old monk said, and turned the page.",
+        "He traded three power stones for the map.",
+        "“Vote with your power stones!” the herald cried across the square.",
+        "Please bookmark this page of the manual before the exam.",
+        "Use F11 button to read novel in full-screen, the System suggested, and Shen Yao laughed.",
+        "Dark mode.",
     ],
 )
 @pytest.mark.parametrize("at", [0, 4, 8])

@@ -80,6 +80,16 @@ def clean(text: str, title: str = "Test Book", name: str = "notes.txt", fmt: str
         ("Chapter 12-2: The Gate", "12-2", "The Gate"),
         ("Chapter 012-02 - The Gate", "12-2", "The Gate"),
         ("Chapter 12-13: Two in One", "12-13", "Two in One"),
+        # thousands separators, arcs, named extra chapters, Korean and Japanese counters
+        ("Chapter 1,234: The Gate", "1234", "The Gate"),
+        ("Chapter 1,234", "1234", None),
+        ("Arc 2 Chapter 5: The Gate", "5", "The Gate"),
+        ("Bonus Chapter: The Gate", None, "Bonus Chapter: The Gate"),
+        ("Extra Chapter 3", None, "Extra Chapter 3"),
+        ("Special Chapter - The Gate", None, "Special Chapter: The Gate"),
+        ("Extra 3: The Gate", None, "Extra 3: The Gate"),
+        ("제5화 문", "5", "문"),
+        ("第5話 門", "5", "門"),
     ],
 )
 def test_header_forms(line, number, title):
@@ -101,6 +111,8 @@ def test_header_forms(line, number, title):
         "He read chapter 12 twice before dawn.",
         "Chapitre 3 de la loi interdit cela.",
         "Chapter 3, the last one, was missing.",
+        "Extra chapters were posted on the board.",
+        "Chapter 12, 345 men in all, was the longest.",
     ],
 )
 def test_story_lines_that_start_like_headers_are_not_headers(line):
@@ -229,3 +241,51 @@ def test_parts_and_ranges_of_chapters_are_neither_gaps_nor_duplicates(tmp_path):
     assert "Chapter 12-2: Title" in [label for label, _ in epub.toc()]
     checked = run_cli("check", str(one_epub(book)))
     assert "chapter 16" in checked.out and "twice" not in checked.out
+
+
+@pytest.mark.parametrize(
+    "line, name, title",
+    [
+        ("Martial Peak Chapter 12: The Gate", "Chapter 12.txt", "The Gate"),
+        ("The Legend of the Sword Chapter 12 - The Gate", "00012.txt", "The Gate"),
+    ],
+)
+def test_a_header_behind_another_title_is_taken_when_the_file_name_agrees(line, name, title):
+    c = clean(line + "\n" + "\n".join(STORY), name=name)
+    assert (c.number, c.title) == ("12", title)
+    assert list(c.blocks) == STORY
+
+
+@pytest.mark.parametrize(
+    "line, name",
+    [
+        ("Martial Peak Chapter 12: The Gate", "Chapter 13.txt"),  # the file name disagrees
+        ("He opened Chapter 12: the forbidden arts", "Chapter 12.txt"),  # not a title before it
+        ("“Martial Peak Chapter 12,” he read aloud.", "Chapter 12.txt"),
+    ],
+)
+def test_words_before_a_chapter_word_that_are_not_a_title_are_story(line, name):
+    c = clean(line + "\n" + "\n".join(STORY), name=name)
+    assert list(c.blocks)[0] == line
+
+
+@pytest.mark.parametrize(
+    "line, tail",
+    [
+        ("Chapter 12: The Gate | Read Light Novels online for free", "Read Light Novels online for free"),
+        ("Chapter 12: The Gate - NovelFull", "NovelFull"),
+        ("Chapter 12: The Gate - novelzzz.com", "novelzzz.com"),
+        ("Chapter 12: The Gate - novelbin.com", "novelbin.com"),  # a line rule takes the line first
+    ],
+)
+def test_a_site_name_or_tagline_after_the_title_is_cut_and_shown(line, tail):
+    c = clean(line + "\n" + "\n".join(STORY), name="Chapter 12.txt")
+    assert (c.number, c.title) == ("12", "The Gate")
+    assert list(c.blocks) == STORY
+    assert ("header-site-tail", tail) in [(r.rule, r.text) for r in c.removals]
+
+
+@pytest.mark.parametrize("line", ["Chapter 12: The Gate - Part Two", "Chapter 12: Rain | Thunder"])
+def test_a_title_with_a_separator_of_its_own_is_whole(line):
+    c = clean(line + "\n" + "\n".join(STORY), name="Chapter 12.txt")
+    assert c.title == line.split(": ", 1)[1]
