@@ -302,7 +302,7 @@ class Cleaner:
         needles |= {n for ns in rules.inline_needles.values() for n in ns}
         needles |= {s.canon for s in self.sites if s.canon}
         self.squashed_words = sorted(needles)
-        self.squashed_scan = ahocorasick_rs.BytesAhoCorasick([w.encode() for w in self.squashed_words]) if needles else None
+        self.squashed_scan = ahocorasick_rs.BytesAhoCorasick([w.encode() for w in self.squashed_words], implementation=ahocorasick_rs.Implementation.DFA) if needles else None
 
     @functools.cached_property
     def learnt_first_words(self) -> frozenset[str]:

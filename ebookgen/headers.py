@@ -251,7 +251,7 @@ def prefixed_header(line: str, expected: str | None) -> Header | None:
     if expected is None:
         return None
     text = line.strip()
-    m = _HEADER.fullmatch(text)
+    m = _HEADER.fullmatch(text) if len(text) <= 200 and _HEADER_HINT.search(text) else None
     prefix = m.group("prefix") if m else None
     if not prefix or not prefix.strip() or re.search(r"[.!?\"“”‘’]", prefix):
         return None

@@ -113,7 +113,7 @@ class LineFilter:
         self.words = sorted(words)
         self.rules_of = [frozenset(words[w]) for w in self.words]
         # Searched in the UTF-8 bytes: no offsets to translate back to characters.
-        self.automaton = ahocorasick_rs.BytesAhoCorasick([w.encode("utf-8") for w in self.words]) if self.words else None
+        self.automaton = ahocorasick_rs.BytesAhoCorasick([w.encode("utf-8") for w in self.words], implementation=ahocorasick_rs.Implementation.DFA) if self.words else None
 
     def candidates(self, folded_utf8: bytes, line_starts: list[int]) -> dict[int, set[Hashable]]:
         """{line index: keys of the rules (beyond `always`) worth trying on it} for a folded
