@@ -32,6 +32,7 @@ from ebookgen.rulesets import TLDS, Rules, Site
 from ebookgen.textshapes import (
     LEFTOVER_WORDS,
     PROMO,
+    SCENE_BREAK_CHARS,
     STRONG_PROMO,
     is_scene_break,
     promo_share,
@@ -744,7 +745,10 @@ class Cleaner:
 def _line_starts(lines: list[str] | list[bytes]) -> list[int]:
     """Offset of each line's first character (or byte) in the text (or bytes) the lines
     were split from at the newline."""
-    return list(itertools.accumulate((len(ln) + 1 for ln in lines[:-1]), initial=0))
+    return list(itertools.accumulate(map(_PLUS_ONE, map(len, lines[:-1])), initial=0))  # C-level
+
+
+_PLUS_ONE = (1).__add__
 
 
 def _first_word(folded: str) -> str:
@@ -790,18 +794,19 @@ def paragraphs(lines: list[str | None]) -> tuple[str, ...]:
     lines joined. Removed lines (None) separate paragraphs too."""
     groups: list[list[str]] = [[]]
     for ln in lines:
-        if ln is None or not ln.strip():
+        ln = ln.strip() if ln is not None else ""
+        if not ln:
             if groups[-1]:
                 groups.append([])
             continue
-        groups[-1].append(ln.strip())
+        groups[-1].append(ln)
     groups = [g for g in groups if g]
     wrapped = _hard_wrapped(groups)
     blocks: list[str] = []
     for g in groups:
         units = [" ".join(g)] if wrapped else g
         for unit in units:
-            if is_scene_break(unit):
+            if unit[0] in SCENE_BREAK_CHARS and is_scene_break(unit):  # (most lines: one look)
                 if blocks and blocks[-1] != SCENE_BREAK:
                     blocks.append(SCENE_BREAK)
             else:

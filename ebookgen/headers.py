@@ -227,9 +227,15 @@ def numbered_title(line: str, expected: str | None) -> Header | None:
     return Header(expected, title or None)
 
 
+_PLAIN_STEM = re.compile(r"\s*(?:chapter\s*)?(\d+)\s*", re.IGNORECASE)
+
+
 def header_from_filename(stem: str) -> Header:
     """'Chapter 12 - The Test' -> (12, 'The Test'); '00012' -> (12, None); '00012-2' -> (12-2,
     None), a part, as 'Chapter 12-2' in the text; else no number."""
+    plain = _PLAIN_STEM.fullmatch(stem)
+    if plain:  # 'Chapter 12', '00012': most books' names, without the header patterns' cost
+        return Header(str(int(plain.group(1))), None)
     h = parse_header(stem)
     if h:
         return h
