@@ -35,11 +35,13 @@ _CHAPTER_WORD = (
     r"(?:chapter|chapt?\.?|chp\.?|ch\.?|episode|ep\.?|part"
     r"|chapitre|cap[ií]tulo|capitolo|kapitel|hoofdstuk|rozdzia[łl]|глава|chương|bölüm)"
 )
-_VOLUME = r"(?:(?:volume|vol\.?|book|arc)\s*(?P<vol>\d+|[ivxlc]+)\s*[,:\-–—.]?\s*)"
+_VOLUME = (
+    r"(?:(?:volume|vol\.?|book|arc|season|s(?=\d))\s*(?P<vol>\d+|[ivxlc]+|(?:" + _WORD + r")(?![a-z]))\s*[,:\-–—.]?\s*)"
+)
 # What separates a chapter number from its title: 'Chapter 12: The Gate', '- ', '| ', '/ ', a
 # full-width colon, and the decorations some sites use ('12 ~ The Gate', '12 » ', '12 • ').
 _SEP_CHARS = ":\\-–—.|/：~»•·>="
-_NUMBER_SIGN = r"\s*(?:(?:#|no\.|n[º°]\.?)\s*)?"  # 'Chapter #12', 'Chapter No. 12'
+_NUMBER_SIGN = r"\s*(?:(?:#|no\.|n[º°]\.?|[-_](?=\s*\d))\s*)?"  # 'Chapter #12', 'Chapter No. 12', 'Chapter-12'
 # "[prefix -] [Volume 2] Chapter 12[.5] [sep] [title]"
 _HEADER = re.compile(
     r"(?P<prefix>.{0,120}?(?:[-–—:|]\s*|\s))??"
@@ -211,7 +213,7 @@ def parse_header(line: str, book_title: str = "") -> Header | None:
 # "12. The Gate", "[12] The Gate", "12 - The Gate": a number with no chapter word.
 # The number is bracketed or followed by a separator: '12 apples fell' is a sentence.
 _NUMBERED = re.compile(
-    r"(?:[\[【(]\s*(\d+(?:\.\d+)?)\s*[\]】)]\s*[.:\-–—|]?|(\d+(?:\.\d+)?)\s*[.:\-–—|)])\s*(\S.*)"
+    r"(?:[\[【(]\s*(\d+(?:\.\d+)?)\s*[\]】)]\s*[.:\-–—|]?|#?\s*(\d+(?:\.\d+)?)\s*[.:\-–—|)])\s*(\S.*)"
 )
 
 

@@ -88,6 +88,10 @@ def clean(text: str, title: str = "Test Book", name: str = "notes.txt", fmt: str
         ("Extra Chapter 3", None, "Extra Chapter 3"),
         ("Special Chapter - The Gate", None, "Special Chapter: The Gate"),
         ("Extra 3: The Gate", None, "Extra 3: The Gate"),
+        ("Chapter-12: The Gate", "12", "The Gate"),
+        ("S2 Chapter 3: The Gate", "3", "The Gate"),
+        ("Season 2 Episode 3: The Gate", "3", "The Gate"),
+        ("Book Two Chapter 3: The Gate", "3", "The Gate"),
         ("제5화 문", "5", "문"),
         ("第5話 門", "5", "門"),
     ],
@@ -183,7 +187,7 @@ def test_cjk_header_in_a_chinese_chapter():
     assert list(c.blocks) == ["他一秒也没有犹豫。", "“记住，不要回头。”"]
 
 
-@pytest.mark.parametrize("line", ["12. The Gate", "[12] The Gate", "12 - The Gate", "(12) The Gate"])
+@pytest.mark.parametrize("line", ["12. The Gate", "[12] The Gate", "12 - The Gate", "(12) The Gate", "#12: The Gate", "【12】The Gate"])
 def test_a_bare_number_and_title_is_the_header_when_the_file_name_agrees(line):
     c = clean(line + "\n" + "\n".join(STORY), name="Chapter 12.txt")
     assert (c.number, c.title) == ("12", "The Gate")
