@@ -17,7 +17,7 @@ from ebookgen.model import CleanOptions
 RULES_PACKAGE = "ebookgen.rules"
 # Part of every rules fingerprint (and so of every cached chapter's key): bump it when the
 # cleaning code changes what it removes, so no cached chapter outlives the change.
-CLEANER_VERSION = "7"
+CLEANER_VERSION = "8"
 
 # Between the letters of an obfuscated name: nothing, or a short run of separators
 # ("n.o.v.e.l", "novel buddy", "n-o-v-e-l", zero-width spaces).
@@ -56,7 +56,8 @@ def _letters(name: str) -> str:
     return _SEP.join(_LETTER_CLASS.get(ch, re.escape(ch)) for ch in name)
 
 
-_TLD = "(?:c[o0]m|n[e3]t|[o0]rg|" + word_alternation([w for w in TLD_WORDS if w not in ("com", "net", "org")]) + ")"
+# The three common top-level domains also spelt out with spaces ('s t o r y . c o m').
+_TLD = "(?:c\\s?[o0]\\s?m|n\\s?[e3]\\s?t|[o0]\\s?r\\s?g|" + word_alternation([w for w in TLD_WORDS if w not in ("com", "net", "org")]) + ")"
 _PREFIX = r"(?:h\s?t\s?t\s?p\s?s?\s?:\s?/\s?/\s?)?(?:w\s?w\s?w" + _DOT + ")?"
 
 

@@ -39,7 +39,8 @@ STRONG_PROMO = re.compile(
     r"translat\w*|stolen|pirated|faster|free|bookmark|support|original|official|hosted|"
     r"published|extra|bonus|advance|mirror|click|download|app|discord|patreon|ko-?fi|"
     r"webnovel|lightnovel|wuxia|mtl|release[sd]?|subscribe|follow|check|find|search|google|"
-    r"continue|keep|bookmark|moving|moved|domain|address|remember|faster|content|taken|stories",
+    r"continue|keep|bookmark|moving|moved|domain|address|remember|faster|content|taken|stories|"
+    r"exclusive|repost\w*|reupload\w*",
     re.IGNORECASE,
 )
 # What an advertisement leaves beside itself on a line ('Enjoying the story? Visit ...').
@@ -55,7 +56,8 @@ PROMO = re.compile(
     r"more|www|com|net|org|for|the|this|is|of|and|please|best|experience|hosted|stolen|"
     r"published|found|full|online|novel\w*|here|to|go|by|our|official|version|visit\w*|"
     r"check|out|extra|bonus|advance|stolen|enjoy\w*|new|now|daily|mirror|link|via|"
-    r"you|your|can|if|want|get|and|story|stories|bookmark|follow|updated|release[sd]?)\b",
+    r"you|your|can|if|want|get|and|story|stories|bookmark|follow|updated|release[sd]?|"
+    r"every|day|days|week|weekly|fast|fastest|quickly|soon|exclusive|repost\w*|reupload\w*|copy|do|not)\b",
     re.IGNORECASE,
 )
 

@@ -366,3 +366,27 @@ def test_user_remove_lines_are_searched_like_grep(tmp_path):
     book = write_book(tmp_path, {"Chapter 1.txt": text}, yaml)
     assert run_cli("build", str(book)).code == 0
     assert Epub(one_epub(book)).chapters()[0].paragraphs == ["He saw JUNK on the road and walked on."]
+
+
+def test_a_site_no_rule_knows_is_learnt_in_all_its_disguises(tmp_path):
+    """An unknown site rotating its watermark through fancy letters, spaced letters, '(.)',
+    '[dot]', full-width forms and a bare brand line: all of it goes, no story line does."""
+    junk = [
+        "Thank you for reading at ѕтσяуηєѕт.¢σм",
+        "Read more at s-t-o-r-y-n-e-s-t dot com",
+        "Visit ＳｔｏｒｙＮｅｓｔ．ｃｏｍ for the newest chapters!",
+        "This translation is hosted on storynest(.)com",
+        "Follow us at storynest [dot] com for updates",
+        "Updates every day at s t o r y n e s t . c o m",
+        "StoryNest exclusive — do not repost",
+    ]
+    chapters, bodies = {}, {}
+    for n in range(1, 43):
+        body = [f"{s} ({n})" for s in STORY_LINES[:6]]
+        lines = [f"Chapter {n}: Day {n}", junk[n % 7]] + body + [junk[(n * 3 + 1) % 7]]
+        chapters[f"Chapter {n}.txt"] = "\n".join(lines) + "\n"
+        bodies[f"Chapter {n}.txt"] = body
+    prepared = prepare(write_book(tmp_path / "b", chapters))
+    for c in prepared.cleaned:
+        assert list(c.blocks) == bodies[c.source.rel], c.source.rel
+    assert "storynest" in {s.name for s in prepared.boilerplate.sites}
