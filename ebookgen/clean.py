@@ -25,7 +25,13 @@ from ebookgen.boilerplate import (
     short_enough,
 )
 from ebookgen.fold import fold, key_of_folded, line_key, squash, squash_utf8
-from ebookgen.headers import Header, header_from_filename, numbered_title, parse_header, prefixed_header
+from ebookgen.headers import (
+    Header,
+    header_from_filename,
+    numbered_title,
+    parse_header,
+    prefixed_header,
+)
 from ebookgen.model import SCENE_BREAK, Cleaned, Removal, Source
 from ebookgen.prefilter import LineFilter, required_literals
 from ebookgen.rulesets import TLDS, Rules, Site

@@ -57,7 +57,7 @@ def _letters(name: str) -> str:
 
 
 # The three common top-level domains also spelt out with spaces ('s t o r y . c o m').
-_TLD = "(?:c\\s?[o0]\\s?m|n\\s?[e3]\\s?t|[o0]\\s?r\\s?g|" + word_alternation([w for w in TLD_WORDS if w not in ("com", "net", "org")]) + ")"
+_TLD = r"(?:c\s?[o0]\s?m|n\s?[e3]\s?t|[o0]\s?r\s?g|" + word_alternation([w for w in TLD_WORDS if w not in ("com", "net", "org")]) + ")"
 _PREFIX = r"(?:h\s?t\s?t\s?p\s?s?\s?:\s?/\s?/\s?)?(?:w\s?w\s?w" + _DOT + ")?"
 
 

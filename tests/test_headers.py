@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import STORY, Epub, one_epub, run_cli, write_book
+from conftest import Epub, one_epub, run_cli, write_book
 
 from ebookgen import headers
 from ebookgen.boilerplate import Boilerplate
