@@ -287,7 +287,10 @@ class Cleaner:
         self.line_filter = LineFilter(
             [(("line", n), rx.pattern) for n, rx in rules.line_rules if n not in self.gated_needles]
             + [(("edge", n), rx.pattern) for n, rx in rules.edge_rules]
-            + [(("inline", n), rx.pattern) for n, rx in rules.inline_rules if not n.startswith("book.yaml")]
+            + [
+                (("inline", n), rx.pattern) for n, rx in rules.inline_rules
+                if not n.startswith("book.yaml") and n not in rules.inline_needles
+            ]
         )
         always = self.line_filter.always
         # (rule-file order, name, regex): the first matching rule in file order names a line.
@@ -580,10 +583,17 @@ class Cleaner:
             return [(name, rx) for name, rx, needles in address_rules if not needles or not words.isdisjoint(needles)]
 
         def inline_for(i: int) -> list:
-            line_hits = hits.get(i)
-            if not line_hits:
+            """The inline rules worth trying on line i: those whose words it holds, and
+            those with needles (not in the word prefilter) when it holds one of them."""
+            line_hits, needles = hits.get(i), squashed_hits.get(i)
+            if not line_hits and not needles:
                 return inline_anywhere
-            return [(n, rx) for n, rx in inline_rules if ("inline", n) in line_hits or (n, rx) in inline_anywhere]
+            return [
+                (n, rx) for n, rx in inline_rules
+                if (line_hits and ("inline", n) in line_hits)
+                or (needles and n in inline_needles and not needles.isdisjoint(inline_needles[n]))
+                or (n, rx) in inline_anywhere
+            ]
 
         # 1. Junk lines (rules, learnt boilerplate, punctuation debris).
         boiler = self._boilerplate_lines(lines, folded_lines, nonempty, edge)
