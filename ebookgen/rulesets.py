@@ -17,7 +17,7 @@ from ebookgen.model import CleanOptions
 RULES_PACKAGE = "ebookgen.rules"
 # Part of every rules fingerprint (and so of every cached chapter's key): bump it when the
 # cleaning code changes what it removes, so no cached chapter outlives the change.
-CLEANER_VERSION = "8"
+CLEANER_VERSION = "9"
 
 # Between the letters of an obfuscated name: nothing, or a short run of separators
 # ("n.o.v.e.l", "novel buddy", "n-o-v-e-l", zero-width spaces).
@@ -49,7 +49,8 @@ def word_alternation(words: list[str]) -> str:
 
 
 TLDS = "(?:" + word_alternation(TLD_WORDS) + ")"
-_DOT = r"(?:\s{0,2}(?:\.|\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s{0,2})"
+# A dot, however written: '.', '(.)', '[.]', '{.}', '(dot)', ' dot '.
+_DOT = r"(?:\s{0,2}(?:\.|\(\s?\.\s?\)|\[\s?\.\s?\]|\{\s?\.\s?\}|\(dot\)|\[dot\]|\{dot\}|\sdot\s)\s{0,2})"
 
 
 def _letters(name: str) -> str:

@@ -370,7 +370,8 @@ def test_user_remove_lines_are_searched_like_grep(tmp_path):
 
 def test_a_site_no_rule_knows_is_learnt_in_all_its_disguises(tmp_path):
     """An unknown site rotating its watermark through fancy letters, spaced letters, '(.)',
-    '[dot]', full-width forms and a bare brand line: all of it goes, no story line does."""
+    '[dot]', full-width forms and a bare brand line, and spliced into sentences: all of it
+    goes, no story text does."""
     junk = [
         "Thank you for reading at ѕтσяуηєѕт.¢σм",
         "Read more at s-t-o-r-y-n-e-s-t dot com",
@@ -383,7 +384,12 @@ def test_a_site_no_rule_knows_is_learnt_in_all_its_disguises(tmp_path):
     chapters, bodies = {}, {}
     for n in range(1, 43):
         body = [f"{s} ({n})" for s in STORY_LINES[:6]]
-        lines = [f"Chapter {n}: Day {n}", junk[n % 7]] + body + [junk[(n * 3 + 1) % 7]]
+        dirty = list(body)
+        if n % 3 == 0:  # spliced between two sentences, its dot in brackets
+            dirty[2] = dirty[2] + " storynest(.)com " + dirty[3]
+            body[2] = body[2] + " " + body[3]
+            del dirty[3], body[3]
+        lines = [f"Chapter {n}: Day {n}", junk[n % 7]] + dirty + [junk[(n * 3 + 1) % 7]]
         chapters[f"Chapter {n}.txt"] = "\n".join(lines) + "\n"
         bodies[f"Chapter {n}.txt"] = body
     prepared = prepare(write_book(tmp_path / "b", chapters))
