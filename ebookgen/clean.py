@@ -507,20 +507,31 @@ class Cleaner:
         removals.append(Removal(i + 1, tail, "header-site-tail", line.strip()))
         return Header(header.number, header.title[: m.start()].rstrip() or None, header.volume)
 
-    def _drop_repeated_header(self, lines, folded_lines, nonempty, keep, i, header, removals) -> None:
-        """The same header again as the first body line (a common scraper artefact)."""
-        for j in nonempty:
-            if j <= i or not keep[j]:
-                continue
-            again = parse_header(lines[j], self.context.title)
-            key = key_of_folded(folded_lines[j])
-            same = (again is not None and again.number == header.number) or key == key_of_folded(folded_lines[i])
-            if not same and header.title:
-                same = key.strip("*_# ") == line_key(header.title)
-            if same:
-                keep[j] = False
-                removals.append(Removal(j + 1, lines[j].strip(), "header-repeat"))
-            return
+    def _after_header(self, lines, folded_lines, nonempty, keep, i, header, removals) -> Header:
+        """The first body line after the header at line i: the same header again (a common
+        scraper artefact) is dropped; a short title-like line after a header with a number
+        and no title is its title ('Chapter 12' / 'The Gate'), when story follows it."""
+        later = [j for j in nonempty if j > i and keep[j]]
+        if not later:
+            return header
+        j = later[0]
+        again = parse_header(lines[j], self.context.title) or numbered_title(lines[j], header.number)
+        key = key_of_folded(folded_lines[j])
+        same = (again is not None and again.number == header.number) or key == key_of_folded(folded_lines[i])
+        if not same and header.title:
+            same = key.strip("*_# ") == line_key(header.title)
+        if same:
+            keep[j] = False
+            removals.append(Removal(j + 1, lines[j].strip(), "header-repeat"))
+            if again is not None and again.title and not header.title:
+                header = Header(header.number, again.title, header.volume)
+            return header
+        title = lines[j].strip().lstrip("#").strip()
+        if header.number is not None and not header.title and len(later) > 1 and _title_like(title):
+            keep[j] = False
+            removals.append(Removal(j + 1, lines[j].strip(), "header-title"))
+            return Header(header.number, title, header.volume)
+        return header
 
     # -- the chapter ---------------------------------------------------------------------
 
@@ -662,7 +673,7 @@ class Cleaner:
                 keep[i] = False
                 removals.append(Removal(i + 1, lines[i].strip(), "header"))
                 header = self._without_site_tail(header, i, lines[i], removals)
-                self._drop_repeated_header(lines, folded_lines, nonempty, keep, i, header, removals)
+                header = self._after_header(lines, folded_lines, nonempty, keep, i, header, removals)
                 break
             # Past an address line or a short unknown line ('Translated by X', a tag) the
             # header may still come; past a sentence of story it may not.
@@ -677,7 +688,7 @@ class Cleaner:
                 found = None if keep[i] else parse_header(lines[i], self.context.title)
                 if found is not None and found.number is not None and from_name.number in (None, found.number):
                     header = self._without_site_tail(found, i, lines[i], removals)
-                    self._drop_repeated_header(lines, folded_lines, nonempty, keep, i, header, removals)
+                    header = self._after_header(lines, folded_lines, nonempty, keep, i, header, removals)
                     break
         if header is None or header.number is None:
             if header is None:
@@ -765,6 +776,21 @@ def _line_starts(lines: list[str] | list[bytes]) -> list[int]:
 
 
 _PLUS_ONE = (1).__add__
+
+
+def _title_like(text: str) -> bool:
+    """A line that can be a chapter title on its own: a few words, no sentence end, trailing
+    punctuation or colon, not dialogue, a game message, a scene break or an address."""
+    words = text.split()
+    return (
+        0 < len(words) <= 8
+        and len(text) <= 60
+        and text[0].isalnum()
+        and ":" not in text  # 'Name: Shen Yao' (a status panel)
+        and text[-1] not in ".,;:…\"”’'—–-"
+        and not is_scene_break(text)
+        and DOMAIN.search(fold(text)) is None
+    )
 
 
 def _first_word(folded: str) -> str:

@@ -293,3 +293,32 @@ def test_a_site_name_or_tagline_after_the_title_is_cut_and_shown(line, tail):
 def test_a_title_with_a_separator_of_its_own_is_whole(line):
     c = clean(line + "\n" + "\n".join(STORY), name="Chapter 12.txt")
     assert c.title == line.split(": ", 1)[1]
+
+
+@pytest.mark.parametrize("title", ["The Gate", "Into the Fire!", "风起", "## The Gate"])
+def test_a_title_on_the_line_after_a_bare_header_is_the_title(title):
+    c = clean("Chapter 12\n" + title + "\n" + "\n".join(STORY), name="Chapter 12.txt")
+    assert (c.number, c.title) == ("12", title.lstrip("# "))
+    assert list(c.blocks) == STORY
+    assert ("header-title", title) in [(r.rule, r.text) for r in c.removals]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["He ran.", "“Run!”", "[Ding! Quest complete]", "Name: Shen Yao", "* * *", "Nobody moved, and nobody spoke, and the rain kept falling"],
+)
+def test_story_after_a_bare_header_is_not_taken_for_a_title(line):
+    c = clean("Chapter 12\n" + line + "\n" + "\n".join(STORY), name="Chapter 12.txt")
+    assert c.title is None
+    assert line in c.blocks or line == "* * *"
+
+
+def test_a_lone_line_after_a_bare_header_stays_story():
+    c = clean("Chapter 12\nThe End\n", name="Chapter 12.txt")
+    assert (c.title, list(c.blocks)) == (None, ["The End"])
+
+
+def test_a_repeated_header_with_a_title_gives_the_title():
+    c = clean("Chapter 12\n12. The Gate\n" + "\n".join(STORY), name="Chapter 12.txt")
+    assert (c.number, c.title) == ("12", "The Gate")
+    assert list(c.blocks) == STORY
