@@ -181,9 +181,17 @@ def _cut(line: str, spans: list[tuple[int, int]]) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
-def _residue_is_promo(rest: str) -> bool:
+def _without_title(text: str, book_title: str) -> str:
+    """The book's own title taken out: 'Read Internet 2010 on' is a promoter's words."""
+    if not book_title:
+        return text
+    return re.sub(r"['‘’]?\s*" + re.escape(book_title) + r"\s*['‘’]?", " ", text, flags=re.IGNORECASE)
+
+
+def _residue_is_promo(rest: str, book_title: str = "") -> bool:
     """What is left of a line once its site address is gone: junk if it is only promotional
     words ('Read the latest chapters at', '本站地址：'), story otherwise."""
+    rest = _without_title(rest, book_title)
     if CJK_PROMO.search(rest) and len(rest) <= 60:
         return True
     if any(q in rest for q in DIALOGUE_QUOTES):
@@ -224,8 +232,7 @@ def _sentence_is_promo(residue: str, book_title: str) -> bool:
     chapters', 'Please read on'). Dialogue is never an advertisement."""
     if any(q in residue for q in DIALOGUE_QUOTES):
         return False
-    if book_title:
-        residue = re.sub(r"['‘’]?\s*" + re.escape(book_title) + r"\s*['‘’]?", " ", residue, flags=re.IGNORECASE)
+    residue = _without_title(residue, book_title)
     if CJK_PROMO.search(residue) and len(residue) <= 60:
         return True
     words, share, strong = promo_share(residue)
@@ -415,7 +422,7 @@ class Cleaner:
                 wrapped = (s, e) != (m.start(), m.end())
                 if wrapped or _strong_obfuscation(original, site):
                     spans.append((s, e, site.rule))
-                elif _residue_is_promo(line[: m.start()] + " " + line[m.end() :]):
+                elif _residue_is_promo(line[: m.start()] + " " + line[m.end() :], self.context.title):
                     spans.append((s, e, site.rule))
         return spans
 
@@ -736,7 +743,7 @@ class Cleaner:
                 debris = not any(ch.isalnum() for ch in new) or (
                     any(n == "promo-sentence" for _, _, n in spans) and _leftover_is_promo(new)
                 )
-                if debris or (any(self._is_address(n) for _, _, n in spans) and _residue_is_promo(new)):
+                if debris or (any(self._is_address(n) for _, _, n in spans) and _residue_is_promo(new, self.context.title)):
                     keep[i] = False
                     if new:
                         removals.append(Removal(i + 1, new, "address-line-residue", line.strip()))

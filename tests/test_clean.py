@@ -92,6 +92,9 @@ def test_address_glued_to_a_word_is_cut_with_its_wrapping():
         "You're reading novel Test Book Chapter 1 online at LightNovelFree.com. Please use the follow button to get notification about the latest chapter next time when you visit LightNovelFree.com.",
         "Please enable JavaScript to view the comments powered by Disqus.",
         "Copyright © NovelBuddy",
+        "(adsbygoogle = window.adsbygoogle || []).push({});",
+        "Read Test Book on LightNovelPub",
+        "Report this ad",
     ],
 )
 def test_promotional_lines_go_anywhere_in_a_chapter(junk):
