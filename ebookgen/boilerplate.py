@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ebookgen.fold import canon_name, fold, key_of_folded
-from ebookgen.headers import parse_header
+from ebookgen.headers import numbered_title, parse_header, title_like
 from ebookgen.rulesets import TLDS, Site, site_matcher
 from ebookgen.textshapes import is_scene_break, promo_share
 
@@ -59,6 +59,9 @@ class ChapterSignature:
     # how detect() tells a line that recurs only at edges from one that is also in the
     # middle of chapters, without reading every chapter again. Compact in the cache.
     line_hashes: str = ""
+    # 'bare': the chapter opens with a header that has a number and no title ('Chapter 12');
+    # 'titled': ... and a title-like line follows it, then more text. '' otherwise.
+    header_shape: str = ""
 
 
 def line_hash(line: str) -> str:
@@ -96,6 +99,14 @@ def signature(text: str) -> ChapterSignature:
         if with_domain:
             edge_domains.update(m.group("name").lower() for m in DOMAIN.finditer(f))
     counts = Counter(name for _, name in domains_in(folded)) if any_domain else Counter()
+    shape = ""
+    for i, (ln, _) in enumerate(rows[:3]):
+        header = parse_header(ln)
+        if header is not None:
+            if header.number is not None and not header.title:
+                after = rows[i + 1][0] if len(rows) > i + 2 else ""
+                shape = "titled" if after and (title_like(after) or numbered_title(after, header.number)) else "bare"
+            break
     # Dialogue is never learnt (junk_like), so whether it recurs does not matter.
     # Lines up to 400 characters are hashed without counting words: a longer word count
     # only adds hashes no boilerplate line has.
@@ -106,6 +117,7 @@ def signature(text: str) -> ChapterSignature:
         edge_domains=frozenset(edge_domains),
         all_domains=tuple(sorted(counts.items())),
         line_hashes=" ".join(hashes),
+        header_shape=shape,
     )
 
 
@@ -146,6 +158,9 @@ class Boilerplate:
     lines: frozenset[str] = frozenset()  # edge keys to remove at chapter edges
     sites: tuple[Site, ...] = ()  # learnt site names, removed like built-in ones
     candidates: list[tuple[str, int]] = field(default_factory=list)  # kept, shown in report
+    # Most chapters that open with a bare 'Chapter 12' put a title-like line right after it:
+    # that line is the chapter's title (in this book; one chapter alone proves nothing).
+    titles_after_bare_headers: bool = False
 
 
 def detect(signatures: list[ChapterSignature], known_sites: frozenset[str] = frozenset()) -> Boilerplate:
@@ -196,4 +211,6 @@ def detect(signatures: list[ChapterSignature], known_sites: frozenset[str] = fro
         if count >= MIN_SPLICED_CHAPTERS and name not in learnt and NOVEL_SITE_WORDS.search(name):
             sites.append(site_matcher("learnt.site", name))
     candidates.sort(key=lambda kc: (-kc[1], kc[0]))
-    return Boilerplate(frozenset(lines), tuple(sites), candidates)
+    shapes = Counter(s.header_shape for s in signatures)
+    titled = shapes["titled"] >= MIN_CHAPTERS and shapes["titled"] >= 0.5 * (shapes["titled"] + shapes["bare"])
+    return Boilerplate(frozenset(lines), tuple(sites), candidates, titled)

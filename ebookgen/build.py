@@ -256,6 +256,7 @@ def _sig_to_dict(sig: ChapterSignature) -> dict:
         "edge_domains": sorted(sig.edge_domains),
         "all_domains": [list(d) for d in sig.all_domains],
         "line_hashes": sig.line_hashes,
+        "header_shape": sig.header_shape,
     }
 
 
@@ -266,6 +267,7 @@ def _sig_from_dict(d: dict) -> ChapterSignature:
         edge_domains=frozenset(d["edge_domains"]),
         all_domains=tuple((n, c) for n, c in d["all_domains"]),
         line_hashes=d["line_hashes"],
+        header_shape=d["header_shape"],
     )
 
 
@@ -366,7 +368,8 @@ def _outputs_intact(state: dict) -> bool:
 def _key_base(rules: Rules, boiler: Boilerplate) -> hashlib._Hash:
     """What every chapter's cache key shares: the rules, the renderer, the learnt sites."""
     h = hashlib.sha256()
-    for part in (rules.fingerprint, RENDERER_VERSION, "|", *sorted(s.name for s in boiler.sites)):
+    titles = "titles-after-bare-headers" if boiler.titles_after_bare_headers else ""
+    for part in (rules.fingerprint, RENDERER_VERSION, titles, "|", *sorted(s.name for s in boiler.sites)):
         h.update(part.encode("utf-8") + b"\x00")
     return h
 

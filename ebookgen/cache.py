@@ -22,7 +22,7 @@ from ebookgen import __version__
 from ebookgen.atomic import atomic_file, atomic_write
 from ebookgen.zipwriter import Deflated
 
-FORMAT = 7
+FORMAT = 8
 INDEX, BLOBS, STATE = "index.jsonl", "blobs.bin", "state.json"
 
 

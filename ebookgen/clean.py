@@ -31,6 +31,7 @@ from ebookgen.headers import (
     numbered_title,
     parse_header,
     prefixed_header,
+    title_like,
 )
 from ebookgen.model import SCENE_BREAK, Cleaned, Removal, Source
 from ebookgen.prefilter import LineFilter, required_literals
@@ -516,8 +517,9 @@ class Cleaner:
 
     def _after_header(self, lines, folded_lines, nonempty, keep, i, header, removals) -> Header:
         """The first body line after the header at line i: the same header again (a common
-        scraper artefact) is dropped; a short title-like line after a header with a number
-        and no title is its title ('Chapter 12' / 'The Gate'), when story follows it."""
+        scraper artefact) is dropped; in a book whose bare headers are followed by their
+        titles (boilerplate.detect), a title-like line after a header with a number and no
+        title is its title ('Chapter 12' / 'The Gate'), when story follows it."""
         later = [j for j in nonempty if j > i and keep[j]]
         if not later:
             return header
@@ -534,7 +536,8 @@ class Cleaner:
                 header = Header(header.number, again.title, header.volume)
             return header
         title = lines[j].strip().lstrip("#").strip()
-        if header.number is not None and not header.title and len(later) > 1 and _title_like(title):
+        titles_follow = self.context.boilerplate.titles_after_bare_headers
+        if titles_follow and header.number is not None and not header.title and len(later) > 1 and title_like(title):
             keep[j] = False
             removals.append(Removal(j + 1, lines[j].strip(), "header-title"))
             return Header(header.number, title, header.volume)
@@ -783,21 +786,6 @@ def _line_starts(lines: list[str] | list[bytes]) -> list[int]:
 
 
 _PLUS_ONE = (1).__add__
-
-
-def _title_like(text: str) -> bool:
-    """A line that can be a chapter title on its own: a few words, no sentence end, trailing
-    punctuation or colon, not dialogue, a game message, a scene break or an address."""
-    words = text.split()
-    return (
-        0 < len(words) <= 8
-        and len(text) <= 60
-        and text[0].isalnum()
-        and ":" not in text  # 'Name: Shen Yao' (a status panel)
-        and text[-1] not in ".,;:…\"”’'—–-"
-        and not is_scene_break(text)
-        and DOMAIN.search(fold(text)) is None
-    )
 
 
 def _first_word(folded: str) -> str:

@@ -248,6 +248,23 @@ def header_from_filename(stem: str) -> Header:
     return Header(None, None)
 
 
+def title_like(line: str) -> bool:
+    """Could this line be a chapter title standing on its own line ('The Gate' after 'Chapter
+    12')? A few words, opening with a letter or digit (not dialogue, a game message or a
+    scene break), no colon or dot (a status line, a sentence, an address), no trailing comma
+    or dash. Whether such lines are titles is decided per book (boilerplate.detect)."""
+    text = line.strip().lstrip("#").strip()
+    words = text.split()
+    return (
+        0 < len(words) <= 8
+        and len(text) <= 60
+        and text[0].isalnum()
+        and ":" not in text
+        and "." not in text
+        and text[-1] not in ",;…\"”’'—–-"
+    )
+
+
 _TITLE_CASE_WORD = re.compile(r"(?:[^\w]*[A-Z0-9\u00c0-\u024f][\w'’.-]*|of|the|a|an|in|on|at|to|and|or|for|with|from|by|vs\.?)[,:]?")
 
 

@@ -17,7 +17,7 @@ from ebookgen.model import CleanOptions
 RULES_PACKAGE = "ebookgen.rules"
 # Part of every rules fingerprint (and so of every cached chapter's key): bump it when the
 # cleaning code changes what it removes, so no cached chapter outlives the change.
-CLEANER_VERSION = "11"
+CLEANER_VERSION = "12"
 
 # Between the letters of an obfuscated name: nothing, or a short run of separators
 # ("n.o.v.e.l", "novel buddy", "n-o-v-e-l", zero-width spaces).

@@ -10,6 +10,7 @@ from conftest import Epub, one_epub, run_cli, write_book
 
 from ebookgen import headers
 from ebookgen.boilerplate import Boilerplate
+from ebookgen.build import prepare
 from ebookgen.clean import BookContext, Cleaner
 from ebookgen.headers import header_from_filename, parse_header
 from ebookgen.model import CleanOptions, Source
@@ -295,9 +296,17 @@ def test_a_title_with_a_separator_of_its_own_is_whole(line):
     assert c.title == line.split(": ", 1)[1]
 
 
-@pytest.mark.parametrize("title", ["The Gate", "Into the Fire!", "风起", "## The Gate"])
-def test_a_title_on_the_line_after_a_bare_header_is_the_title(title):
-    c = clean("Chapter 12\n" + title + "\n" + "\n".join(STORY), name="Chapter 12.txt")
+TITLES_FOLLOW = Boilerplate(titles_after_bare_headers=True)  # what detect() learns from a book
+
+
+def clean_in(text: str, boiler: Boilerplate, name: str = "Chapter 12.txt"):
+    source = Source(Path(name), name, text, "utf-8", "txt", (), "0")
+    return Cleaner(RULES, BookContext("Test Book", boiler)).clean(source)
+
+
+@pytest.mark.parametrize("title", ["The Gate", "Into the Fire!", "风起", "## The Gate", "Who Is He?"])
+def test_a_title_on_the_line_after_a_bare_header_is_the_title_in_a_book_that_does_so(title):
+    c = clean_in("Chapter 12\n" + title + "\n" + "\n".join(STORY), TITLES_FOLLOW)
     assert (c.number, c.title) == ("12", title.lstrip("# "))
     assert list(c.blocks) == STORY
     assert ("header-title", title) in [(r.rule, r.text) for r in c.removals]
@@ -308,14 +317,27 @@ def test_a_title_on_the_line_after_a_bare_header_is_the_title(title):
     ["He ran.", "“Run!”", "[Ding! Quest complete]", "Name: Shen Yao", "* * *", "Nobody moved, and nobody spoke, and the rain kept falling"],
 )
 def test_story_after_a_bare_header_is_not_taken_for_a_title(line):
-    c = clean("Chapter 12\n" + line + "\n" + "\n".join(STORY), name="Chapter 12.txt")
+    c = clean_in("Chapter 12\n" + line + "\n" + "\n".join(STORY), TITLES_FOLLOW)
     assert c.title is None
     assert line in c.blocks or line == "* * *"
 
 
 def test_a_lone_line_after_a_bare_header_stays_story():
-    c = clean("Chapter 12\nThe End\n", name="Chapter 12.txt")
+    c = clean_in("Chapter 12\nThe End\n", TITLES_FOLLOW)
     assert (c.title, list(c.blocks)) == (None, ["The End"])
+
+
+def test_titles_after_bare_headers_are_learnt_from_the_book(tmp_path):
+    names = ["The Gate", "Ash and Iron", "Market Day", "First Snow", "The Wager", "Night Rain"]
+    titled = {f"Chapter {n}.txt": f"Chapter {n}\n{names[n - 1]}\n" + "\n".join(STORY) + "\n" for n in range(1, 7)}
+    book = prepare(write_book(tmp_path / "titled", titled))
+    assert [(c.number, c.title) for c in book.cleaned] == [(str(n), names[n - 1]) for n in range(1, 7)]
+    assert all(list(c.blocks) == STORY for c in book.cleaned)
+    # One chapter opening with a short story line is not a convention: the line stays story.
+    story = {f"Chapter {n}.txt": f"Chapter {n}\n" + "\n".join(STORY) + "\n" for n in range(1, 7)}
+    story["Chapter 3.txt"] = "Chapter 3\nThree days later\n" + "\n".join(STORY) + "\n"
+    book = prepare(write_book(tmp_path / "story", story))
+    assert book.cleaned[2].title is None and book.cleaned[2].blocks[0] == "Three days later"
 
 
 def test_a_repeated_header_with_a_title_gives_the_title():
