@@ -154,3 +154,66 @@ def test_unseen_junk_headers_and_traps(tmp_path):
     result = score(book, build(book).output)
     assert passed(result), summary(result)
     assert result["titles_ok"] == 12 and result["junk_left"] == 0
+
+
+# --- a second such book: a site no rule knows in every disguise, page-title headers ----------
+
+HEADERS_2 = [
+    # (header lines, expected title); '{t}' is the chapter's title
+    (["Chapter {n}", "{t}"], "{t}"),  # the title on its own line: this book's habit
+    (["Chapter {n} | {t} | WuxiaLeague"], "{t}"),  # a page title with the site's name
+    (["Chapter {n}", "{n}. {t}"], "{t}"),
+    (["Martial Peak Chapter {n}: {t}"], "{t}"),  # another edition's name in front
+    (["Chapter {n}", "{t}"], "{t}"),
+    (["S2 Chapter {n} - {t}"], "{t}"),
+    (["Chapter {n}: {t} - Read Light Novels online for free"], "{t}"),
+]
+SITE_HEAD_2 = ["©WuxiaLeague", "Remember the URL in one second: www.wuxialeague.com", "WuxiaLeague exclusive — do not repost"]
+SITE_TAIL_2 = [
+    "Updates every day at w u x i a l e a g u e . c o m",
+    "Search the WuxiaLeague website on Google to access chapters of novels early and in the highest quality.",
+    "(adsbygoogle = window.adsbygoogle || []).push({});",
+    "Read Jade Coins on WuxiaLeague",
+]
+TRAPS_2 = [
+    "Three days later, the gate opened.",
+    "“Remember the URL in one second,” the scribe joked, tapping the jade slip.",
+    "He traded three power stones for the map.",
+    "Every day he checked the mission board, and every day it was empty.",
+    "Do not copy the formation, Elder Qin warned; it would burn your hands.",
+]
+
+
+def unseen_book_2(root: Path) -> list[dict]:
+    """Fourteen chapters of a site no rule knows ('wuxialeague', spliced as 'wuxialeague(.)com',
+    spaced, as a brand line) under page-title headers; truth beside."""
+    truth = []
+    (root / "chapters").mkdir(parents=True)
+    (root / "book.yaml").write_text("title: Jade Coins\nauthor: A\nlanguage: en\n", encoding="utf-8")
+    titles = ["Market Day", "The Ledger", "Cold Stone", "A Bronze Key", "Night Rain", "First Snow", "The Wager"]
+    for n in range(1, 15):
+        title = titles[n % len(titles)]
+        form, want = HEADERS_2[n % len(HEADERS_2)]
+        body = [s.replace("three", f"{n + 2}") for s in STORY]
+        body.insert(n % 6 + 2, TRAPS_2[n % len(TRAPS_2)])
+        dirty = list(body)
+        dirty[3] = dirty[3] + " wuxialeague(.)com " + dirty[4]  # spliced between two sentences
+        body[3] = body[3] + " " + body[4]
+        del dirty[4], body[4]
+        lines = [SITE_HEAD_2[n % 3], *(f.format(n=n, t=title) for f in form), *dirty, SITE_TAIL_2[n % 4]]
+        (root / "chapters" / f"{n:03d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        truth.append({
+            "file": f"{n:03d}.txt", "number": str(n), "title": want.format(t=title), "body": body,
+            "junk": ["wuxialeague", "w u x i a", "adsbygoogle", "Read Light Novels", "one second:"],
+            "traps": [TRAPS_2[n % len(TRAPS_2)]],
+        })
+    (root / "truth.json").write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
+    return truth
+
+
+def test_unseen_site_and_page_title_headers(tmp_path):
+    book = tmp_path / "unseen2"
+    unseen_book_2(book)
+    result = score(book, build(book).output)
+    assert passed(result), summary(result)
+    assert result["titles_ok"] == 14 and result["junk_left"] == 0
