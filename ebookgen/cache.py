@@ -5,7 +5,8 @@ nothing else.
 
 Two files, written atomically, blobs first: `index.jsonl` and `blobs.bin` (deflated XHTML,
 back to back). The index is one JSON line per entry and per chapter signature, after a
-header line (format, version, counts, the SHA-256 of the blob file): a rebuild parses it
+header line (format, version, counts, the SHA-256s of the blob file and of the lines after
+the header, so a damaged line that is still valid JSON is caught too): a rebuild parses it
 line by line and writes the lines of unchanged chapters back as they were read, so saving
 costs what changed. A cache that fails any check (format, version, counts, checksums, a
 malformed line) is ignored as a whole: it can cost time, never correctness. No pickle: a
@@ -64,6 +65,12 @@ class Cache:
             lines = (folder / INDEX).read_bytes().split(b"\n")
             head = json.loads(lines[0])
             if head.get("format") != FORMAT or head.get("ebookgen") != __version__:
+                return cache
+            body = hashlib.sha256()
+            for line in lines[1:-1]:  # (the file ends with a newline: the last is empty)
+                body.update(line)
+                body.update(b"\n")
+            if body.hexdigest() != head["index_sha256"]:
                 return cache
             n_entries, n_sigs = int(head["entries"]), int(head["signatures"])
             if len(lines) != 1 + n_entries + n_sigs + 1 or lines[-1]:
@@ -132,17 +139,28 @@ class Cache:
                 digest.update(data)
                 places[key] = (offset, len(data))
                 offset += len(data)
-        head = {"format": FORMAT, "ebookgen": __version__, "blobs_sha256": digest.hexdigest(),
-                "entries": len(keep), "signatures": len(sigs)}
-        with atomic_file(self.folder / INDEX) as f:
-            f.write(json.dumps(head).encode() + b"\n")
+
+        def rows():
+            """Each index line after the header, as (its tab-separated fields, its JSON)."""
             for key, (start, length) in places.items():
                 e = keep[key]
-                line = e.line or entry_json(e.meta, e.deflated)
-                f.write(f"E\t{key}\t{start}\t{length}\t".encode() + line + b"\n")
+                yield f"E\t{key}\t{start}\t{length}\t".encode(), e.line or entry_json(e.meta, e.deflated)
             for d in sorted(sigs):
-                line = self.signature_lines.get(d) or signature_json(sigs[d])
-                f.write(f"S\t{d}\t".encode() + line + b"\n")
+                yield f"S\t{d}\t".encode(), self.signature_lines.get(d) or signature_json(sigs[d])
+
+        body = hashlib.sha256()  # hashed in pieces, then written in pieces: no copies
+        for fields, line in rows():
+            body.update(fields)
+            body.update(line)
+            body.update(b"\n")
+        head = {"format": FORMAT, "ebookgen": __version__, "blobs_sha256": digest.hexdigest(),
+                "index_sha256": body.hexdigest(), "entries": len(keep), "signatures": len(sigs)}
+        with atomic_file(self.folder / INDEX) as f:
+            f.write(json.dumps(head).encode() + b"\n")
+            for fields, line in rows():
+                f.write(fields)
+                f.write(line)
+                f.write(b"\n")
 
 
 def load_state(folder: Path) -> dict | None:

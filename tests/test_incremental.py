@@ -110,7 +110,10 @@ def test_deleted_output_is_rebuilt(tmp_path):
 
 @pytest.mark.parametrize(
     "damage",
-    ["garbage index", "truncated index", "truncated blobs", "flipped blob byte", "foreign cache", "wrong types", "empty files"],
+    [
+        "garbage index", "truncated index", "truncated blobs", "flipped blob byte", "foreign cache", "wrong types",
+        "empty files", "well-formed but wrong signature",
+    ],
 )
 def test_a_corrupt_or_foreign_cache_still_gives_a_correct_book(tmp_path, damage):
     book = make(tmp_path / "book", range(1, 9))
@@ -137,6 +140,10 @@ def test_a_corrupt_or_foreign_cache_still_gives_a_correct_book(tmp_path, damage)
         shutil.copy(other_cache / "blobs.bin", blobs)
     elif damage == "wrong types":
         index.write_text('{"format": 1, "ebookgen": "0.1.0", "blobs_sha256": 5, "entries": []}')
+    elif damage == "well-formed but wrong signature":  # valid JSON, counts right: only a checksum tells
+        lines = index.read_bytes().split(b"\n")
+        lines = [ln.split(b"\t")[0] + b"\t" + ln.split(b"\t")[1] + b'\t{"edge": []}' if ln.startswith(b"S\t") else ln for ln in lines]
+        index.write_bytes(b"\n".join(lines))
     elif damage == "empty files":
         index.write_text("")
         blobs.write_bytes(b"")
