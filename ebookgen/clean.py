@@ -669,7 +669,7 @@ class Cleaner:
                 removals.append(Removal(i + 1, line.strip(), rule))
 
         # 2. The header: among the first lines that survive, past any site-address lines.
-        header = None
+        header, at = None, -1  # the header, and its line
         from_name = header_from_filename(source.path.stem)
         for i in [i for i in nonempty if keep[i]][:3]:
             header = (
@@ -682,8 +682,7 @@ class Cleaner:
             if header is not None:
                 keep[i] = False
                 removals.append(Removal(i + 1, lines[i].strip(), "header"))
-                header = self._without_site_tail(header, i, lines[i], removals)
-                header = self._after_header(lines, folded_lines, nonempty, keep, i, header, removals)
+                at = i
                 break
             # Past an address line or a short unknown line ('Translated by X', a tag) the
             # header may still come; past a sentence of story it may not.
@@ -697,9 +696,11 @@ class Cleaner:
             for i in nonempty[:EDGE_LINES]:
                 found = None if keep[i] else parse_header(lines[i], self.context.title)
                 if found is not None and found.number is not None and from_name.number in (None, found.number):
-                    header = self._without_site_tail(found, i, lines[i], removals)
-                    header = self._after_header(lines, folded_lines, nonempty, keep, i, header, removals)
+                    header, at = found, i
                     break
+        if header is not None:
+            header = self._without_site_tail(header, at, lines[at], removals)
+            header = self._after_header(lines, folded_lines, nonempty, keep, at, header, removals)
         if header is None or header.number is None:
             if header is None:
                 header = from_name
